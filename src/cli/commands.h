@@ -1,0 +1,23 @@
+// The subcommands: each file registers its flags and returns how to run it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <vector>
+
+namespace cordon::cli {
+
+struct Runner {
+  CLI::App* sub;
+  std::function<int()> run;
+};
+
+// Registers every subcommand on `app`; the caller runs the one parsed.
+std::vector<Runner> register_commands(CLI::App& app);
+
+// One per file (cmd_*.cc).
+Runner add_run_command(CLI::App& app);
+Runner add_policy_command(CLI::App& app);
+
+}  // namespace cordon::cli

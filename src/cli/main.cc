@@ -1,0 +1,24 @@
+// cordon's command line: one subcommand per file, this file only dispatches.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"cordon: run AI agents inside a boundary they cannot cross"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Help for every subcommand");
+  auto runners = cordon::cli::register_commands(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Bad flags run nothing; cordon's own failures exit 125 (DESIGN.md).
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 125;
+  }
+  for (auto& r : runners) {
+    if (r.sub->parsed()) return r.run();
+  }
+  return 125;
+}

@@ -1,0 +1,46 @@
+// What the containment sequence needs to know, fully resolved on the host
+// side before clone(): no policy patterns, no globs, only absolute paths.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cordon::sandbox {
+
+enum class MountKind {
+  ReadOnly,   // bind the host path read-only, recursively (submounts too)
+  ReadWrite,  // bind the host path read-write (still nosuid, nodev)
+  Protected,  // read-only bind inside a writable tree (deny_write)
+  Pin,        // bind the directory onto itself read-write, so that it becomes
+              // a mount point: renaming or removing it then fails with EBUSY
+  HideDir,    // deny_read of a directory: an empty, read-only tmpfs over it
+  HideFile,   // deny_read of a file: an empty, read-only file over it
+};
+
+const char* mount_kind_name(MountKind kind);
+
+struct MountEntry {
+  MountKind kind;
+  std::string path;  // absolute and canonical; the same inside and outside
+};
+
+// A placeholder that the supervisor created in the workspace so that a
+// protected name that did not exist has something to be mounted over.
+// Removed again when the run ends, if it is still the empty thing we made.
+struct Placeholder {
+  std::string path;
+  bool directory = false;
+};
+
+struct Spec {
+  std::vector<std::string> argv;  // argv[0] is looked up in PATH inside
+  std::vector<std::string> envp;  // "NAME=value", already scrubbed
+  std::string workspace;          // canonical absolute path
+  std::string cwd;                // where the command starts, inside the root
+  std::string home;               // the caller's home directory
+  std::vector<MountEntry> mounts; // ancestors always before descendants
+  std::vector<Placeholder> placeholders;
+  double timeout_seconds = 0;     // 0: no wall-clock limit
+};
+
+}  // namespace cordon::sandbox
