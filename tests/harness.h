@@ -69,6 +69,9 @@ class Process {
   void write_input(const std::string& data);
   // Closes the stdin pipe (no-op with a pty).
   void close_input();
+  // Sets the window size of the pty (the kernel sends SIGWINCH to its
+  // foreground process group); no-op without a pty.
+  void resize(unsigned short rows, unsigned short cols);
   // Sends a signal to the process itself (not its group).
   void signal(int sig);
   // Waits until it exits (up to the timeout of its options, counted from the
