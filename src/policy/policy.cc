@@ -1,5 +1,7 @@
 #include "policy/policy.h"
 
+#include <fmt/format.h>
+
 namespace cordon::policy {
 
 const char* layer_name(Layer layer) {
@@ -11,6 +13,13 @@ const char* layer_name(Layer layer) {
     case Layer::Managed: return "managed";
   }
   return "?";
+}
+
+std::string origin_text(const Origin& origin) {
+  if (origin.line <= 0) return origin.source.empty() ? layer_name(origin.layer) : origin.source;
+  // The built-in text has no column worth citing: each entry is on its own line.
+  if (origin.layer == Layer::BuiltIn) return fmt::format("{}:{}", origin.source, origin.line);
+  return fmt::format("{}:{}:{}", origin.source, origin.line, origin.column);
 }
 
 }  // namespace cordon::policy

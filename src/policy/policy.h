@@ -1,7 +1,8 @@
 // The policy model: what a contained command may read, write and inherit.
 //
-// Pure data. Loading (policy_file.cc), merging (merge.cc) and printing
-// (show.cc) live beside it; nothing here makes a system call.
+// Pure data. Parsing (parse.cc), loading the layers (load.cc), merging
+// (merge.cc) and printing (show.cc) live beside it; the field table that the
+// parser, the command-line flags and `policy show` share is schema.h.
 #pragma once
 
 #include <optional>
@@ -24,6 +25,9 @@ struct Origin {
   int line = 0;        // 1-based; 0 when there is no line (command line)
   int column = 0;
 };
+
+// "built-in:12", "/home/u/.config/cordon/policy.toml:3:5", "command line".
+std::string origin_text(const Origin& origin);
 
 template <typename T>
 struct Entry {
@@ -48,9 +52,36 @@ struct Process {
   PatternList env_scrub;  // variable names (globs) removed from the environment
 };
 
+// Which workspaces' project files the user trusts (they may then loosen).
+// Honoured only from the user file and --policy files: a repository cannot
+// vouch for itself, and merge() records any other [trust] as ignored.
+struct Trust {
+  PatternList projects;  // absolute or "~" paths; globs per component
+};
+
+// An entry that a file asked for but the merge did not apply, kept so that
+// `cordon policy show` can say what was dropped and why.
+struct Ignored {
+  std::string field;   // "filesystem.allow_read"
+  std::string value;   // the pattern, or the timeout in seconds
+  Origin origin;
+  std::string reason;  // "project not trusted"
+};
+
+// One file (or the built-in text, or the command line) that went into a policy.
+struct Source {
+  Layer layer = Layer::BuiltIn;
+  std::string name;  // path, "built-in" or "command line"
+};
+
 struct Policy {
   Filesystem filesystem;
   Process process;
+  Trust trust;
+  // Filled by merge(): what was loaded, in order, and what it did not apply.
+  std::vector<Source> sources;
+  std::vector<Ignored> ignored;
+  bool project_trusted = false;
 };
 
 }  // namespace cordon::policy
