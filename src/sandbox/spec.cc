@@ -10,6 +10,7 @@ const char* mount_kind_name(MountKind kind) {
     case MountKind::Pin: return "pin";
     case MountKind::HideDir: return "hidden-dir";
     case MountKind::HideFile: return "hidden-file";
+    case MountKind::Tmpfs: return "tmpfs";
   }
   return "?";
 }

@@ -15,6 +15,7 @@ enum class MountKind {
               // a mount point: renaming or removing it then fails with EBUSY
   HideDir,    // deny_read of a directory: an empty, read-only tmpfs over it
   HideFile,   // deny_read of a file: an empty, read-only file over it
+  Tmpfs,      // a private, writable, size-bounded tmpfs (/tmp, /run, ...)
 };
 
 const char* mount_kind_name(MountKind kind);
@@ -32,6 +33,13 @@ struct Placeholder {
   bool directory = false;
 };
 
+// A symbolic link recreated in the new root, for system directories that
+// are links on the host (/bin -> usr/bin on merged-/usr systems).
+struct Symlink {
+  std::string path;
+  std::string target;
+};
+
 struct Spec {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH inside
   std::vector<std::string> envp;  // "NAME=value", already scrubbed
@@ -39,6 +47,7 @@ struct Spec {
   std::string cwd;                // where the command starts, inside the root
   std::string home;               // the caller's home directory
   std::vector<MountEntry> mounts; // ancestors always before descendants
+  std::vector<Symlink> symlinks;
   std::vector<Placeholder> placeholders;
   double timeout_seconds = 0;     // 0: no wall-clock limit
 };

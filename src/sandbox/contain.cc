@@ -1,0 +1,277 @@
+// The ordered containment sequence.
+//
+// Ordering is the security: each step needs the privileges or the view that
+// the previous steps leave, and removes something the next steps must no
+// longer have. Read top to bottom in contain_and_exec().
+#include "sandbox/contain.h"
+
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "sandbox/fds.h"
+#include "sandbox/mounts.h"
+
+extern char** environ;
+
+namespace cordon::sandbox {
+namespace {
+
+[[noreturn]] void fail(int sock, const Error& e) {
+  std::string msg = std::string(1, kMsgError) + std::to_string(e.err) + ":" + e.message;
+  (void)send_message(sock, msg);
+  _exit(125);
+}
+
+Status wait_for_go(int sock) {
+  auto m = receive_message(sock);
+  if (!m.ok()) return m.error();
+  // EOF: the supervisor died before writing our id maps. There is nobody
+  // to contain us for; stop here rather than run anything.
+  if (m->data.empty() || m->data[0] != kMsgGo) return plain_error("supervisor went away");
+  return {};
+}
+
+Status bring_up_loopback() {
+  // The new network namespace has only "lo", and it starts down. Up, it
+  // lets the command talk to itself (and later to the egress listeners);
+  // there is no other interface and no route out.
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return sys_error("socket for loopback");
+  struct ifreq ifr {};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  int rc = ioctl(s, SIOCGIFFLAGS, &ifr);
+  if (rc == 0) {
+    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
+    rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+  }
+  int saved = errno;
+  close(s);
+  errno = saved;
+  if (rc != 0) return sys_error("bring up loopback");
+  return {};
+}
+
+Status build_filesystem(const ChildSetup& setup) {
+  const Spec& spec = *setup.spec;
+  // Nothing we mount may propagate back to the host's namespace.
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    return sys_error("make mounts private");
+  // Clone every source while the host tree is still visible at its own
+  // paths; from here on, sources are fds, not names.
+  auto prepared = prepare_mounts(spec.mounts, spec.workspace, setup.workspace_fd);
+  if (!prepared.ok()) return prepared.error();
+  // The new root is a fresh tmpfs. It has to be attached somewhere to
+  // become a pivot_root target; /tmp exists everywhere, and shadowing it in
+  // this private namespace costs nothing since all sources are already fds.
+  auto root = make_root("/tmp");
+  if (!root.ok()) return root.error();
+  CORDON_TRY(populate_root(root->get(), prepared.value(), spec.symlinks, true));
+  CORDON_TRY(enter_root(root->get()));
+  // The start directory is the caller's, or the workspace; resolved in the
+  // new root, so it cannot lead outside it.
+  if (chdir(spec.cwd.c_str()) != 0 && chdir(spec.workspace.c_str()) != 0)
+    return sys_error("chdir to " + spec.cwd);
+  return {};
+}
+
+Result<UniqueFd> open_pty(int* slave_out) {
+  // A pty from the sandbox's own devpts: the command's terminal is inside,
+  // the supervisor holds the master and relays to the caller's terminal.
+  // TIOCSTI on it can only type into the command's own input.
+  UniqueFd master(open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!master) return sys_error("open /dev/pts/ptmx");
+  int unlock = 0;
+  if (ioctl(master.get(), TIOCSPTLCK, &unlock) != 0) return sys_error("unlock pty");
+  int slave = ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY);
+  if (slave < 0) return sys_error("open pty peer");
+  *slave_out = slave;
+  return master;
+}
+
+Status drop_capabilities() {
+  // Securebits first (it needs CAP_SETPCAP): even a uid 0 inside (when the
+  // caller is root) gains nothing from execve or setuid.
+  if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+                                   SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+                                   SECBIT_NO_CAP_AMBIENT_RAISE |
+                                   SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED) != 0)
+    return sys_error("set securebits");
+  for (int cap = 0; cap <= CAP_LAST_CAP; ++cap) {
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
+      return sys_error("drop capability " + std::to_string(cap) + " from the bounding set");
+  }
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
+    return sys_error("clear ambient capabilities");
+  struct __user_cap_header_struct hdr {};
+  hdr.version = _LINUX_CAPABILITY_VERSION_3;
+  struct __user_cap_data_struct data[2] = {};
+  if (syscall(SYS_capset, &hdr, data) != 0) return sys_error("drop capabilities");
+  return {};
+}
+
+Status set_rlimits() {
+  // No core dumps: a crashing tool must not write its memory (which may hold
+  // secrets) into the workspace.
+  struct rlimit zero {};
+  if (setrlimit(RLIMIT_CORE, &zero) != 0) return sys_error("disable core dumps");
+  return {};
+}
+
+Status verify(const std::vector<int>& keep) {
+  // Trust, but check: the sequence above must have left exactly this.
+  struct __user_cap_header_struct hdr {};
+  hdr.version = _LINUX_CAPABILITY_VERSION_3;
+  struct __user_cap_data_struct data[2] = {};
+  if (syscall(SYS_capget, &hdr, data) != 0) return sys_error("read capabilities");
+  for (const auto& d : data)
+    if (d.effective != 0 || d.permitted != 0 || d.inheritable != 0)
+      return plain_error("capabilities remain after dropping them");
+  if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) return plain_error("no_new_privs is not set");
+  for (int fd : open_fds())
+    if (std::find(keep.begin(), keep.end(), fd) == keep.end())
+      return plain_error("file descriptor " + std::to_string(fd) + " leaked into the sandbox");
+  char cwd[4096];
+  // getcwd() reports "(unreachable)" for a directory outside our root.
+  if (getcwd(cwd, sizeof cwd) == nullptr || cwd[0] != '/')
+    return plain_error("working directory is outside the sandbox root");
+  return {};
+}
+
+[[noreturn]] void exec_command(const ChildSetup& setup, int sock, int slave) {
+  // pid 2. Its own session, so it is the leader that owns the pty (or no
+  // terminal at all): nothing can be typed into the caller's terminal.
+  close(sock);
+  sigset_t none;
+  sigemptyset(&none);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGCHLD, SIGUSR1, SIGUSR2})
+    signal(sig, SIG_DFL);
+  sigprocmask(SIG_SETMASK, &setup.command_mask, nullptr);
+  setsid();
+  if (slave >= 0) {
+    ioctl(slave, TIOCSCTTY, 0);
+    for (int fd = 0; fd < 3; ++fd)
+      if (setup.tty_fd[fd]) dup2(slave, fd);
+    if (slave > 2) close(slave);
+  }
+  const auto& spec = *setup.spec;
+  std::vector<char*> argv;
+  for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& e : spec.envp) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  environ = envp.data();  // execvp searches the PATH the command will see
+  execvp(argv[0], argv.data());
+  int err = errno;
+  std::fprintf(stderr, "cordon: cannot run '%s': %s\n", argv[0], std::strerror(err));
+  _exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
+}
+
+[[noreturn]] void be_init(int sock, pid_t command) {
+  // pid 1 of the namespace. The kernel drops signals to an init that has
+  // no handler, so the supervisor's forwarded signals arrive only because
+  // we installed one; we relay them to the command's process group. When
+  // the command ends we report its status and exit, and the kernel kills
+  // everything else left in the namespace.
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGCHLD, SIGUSR1, SIGUSR2})
+    sigaddset(&set, sig);
+  while (true) {
+    siginfo_t info{};
+    int sig = sigwaitinfo(&set, &info);
+    if (sig < 0) continue;
+    if (sig != SIGCHLD) {
+      kill(-command, sig);
+      continue;
+    }
+    int status = 0;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+      if (pid == command) {
+        (void)send_message(sock, std::string(1, kMsgStatus) + std::to_string(status));
+        _exit(0);
+      }
+    }
+  }
+}
+
+void noop_handler(int /*sig*/) {}
+
+}  // namespace
+
+void contain_and_exec(const ChildSetup& setup) {
+  const int sock = setup.sock;
+  // 1. Die with the supervisor. Set before anything else, and then wait for
+  //    its go: if it died before prctl(), the socket read sees EOF.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(sock, sys_error("set the parent-death signal"));
+  if (auto s = wait_for_go(sock); !s) fail(sock, s.error());
+  // 2. Our uid/gid maps are written: we hold every capability of the new
+  //    user namespace, and need them for what follows.
+  if (auto s = bring_up_loopback(); !s) fail(sock, s.error());
+  if (sethostname("cordon", 6) != 0) fail(sock, sys_error("set hostname"));
+  // 3. The new root on a fresh tmpfs, populated fd-relatively, pivoted into;
+  //    the old root detached.
+  if (auto s = build_filesystem(setup); !s) fail(sock, s.error());
+  // 4. The pty, from the sandbox's own devpts (needs the new /dev).
+  int slave = -1;
+  UniqueFd master;
+  if (setup.use_pty) {
+    auto m = open_pty(&slave);
+    if (!m.ok()) fail(sock, m.error());
+    master = std::move(m.value());
+  }
+  // 5. Capabilities and the bounding set go: nothing below needs them, and
+  //    nothing above could be done without them.
+  if (auto s = drop_capabilities(); !s) fail(sock, s.error());
+  // 6. Resource limits.
+  if (auto s = set_rlimits(); !s) fail(sock, s.error());
+  // 7. A new session: no controlling terminal, so TIOCSTI cannot reach the
+  //    caller's terminal.
+  if (setsid() < 0) fail(sock, sys_error("setsid"));
+  // 8. Every fd but stdio, the setup socket and the pty is closed.
+  std::vector<int> keep = {0, 1, 2, sock};
+  if (slave >= 0) keep.push_back(slave);
+  if (master) keep.push_back(master.get());
+  std::sort(keep.begin(), keep.end());
+  if (auto s = close_all_except(keep); !s) fail(sock, s.error());
+  // 9. no_new_privs: execve can never grant privileges again (setuid
+  //    binaries, file capabilities), which Landlock and seccomp also need.
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(sock, sys_error("set no_new_privs"));
+  // 10. Landlock, then seccomp last (issue #3).
+  // 11. Check what the sequence left, then report ready.
+  if (auto s = verify(keep); !s) fail(sock, s.error());
+  // Init holds the setup socket: the command must not be able to ptrace it
+  // or read its memory through /proc.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  struct sigaction sa {};
+  sa.sa_handler = noop_handler;
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGCHLD, SIGUSR1, SIGUSR2})
+    sigaction(sig, &sa, nullptr);
+  if (auto s = send_message(sock, std::string(1, kMsgReady), master ? master.get() : -1); !s)
+    _exit(125);
+  master.reset();
+  pid_t command = fork();
+  if (command < 0) fail(sock, sys_error("fork the command"));
+  if (command == 0) exec_command(setup, sock, slave);
+  if (slave >= 0) close(slave);
+  be_init(sock, command);
+}
+
+}  // namespace cordon::sandbox

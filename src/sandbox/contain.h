@@ -1,0 +1,32 @@
+// THE containment sequence: everything the cloned child does, in order,
+// between clone() and execve(). See contain.cc for why each step is where
+// it is.
+#pragma once
+
+#include <signal.h>
+
+#include "sandbox/spec.h"
+
+namespace cordon::sandbox {
+
+// Messages on the setup socketpair (SOCK_SEQPACKET, one message each).
+inline constexpr char kMsgGo = 'G';      // supervisor -> child: id maps are written
+inline constexpr char kMsgError = 'E';   // child -> supervisor: "E<errno>:<what failed>"
+inline constexpr char kMsgReady = 'R';   // child -> supervisor: running (pty master attached)
+inline constexpr char kMsgStatus = 'S';  // child -> supervisor: "S<wait status>" of the command
+
+struct ChildSetup {
+  const Spec* spec = nullptr;
+  int sock = -1;          // the child's end of the setup socketpair
+  int workspace_fd = -1;  // O_PATH fd of the canonical workspace, opened by the supervisor
+  bool use_pty = false;   // give the command a pty of its own (the supervisor relays)
+  bool tty_fd[3] = {};    // which of stdin/stdout/stderr the pty replaces
+  sigset_t command_mask;  // the signal mask the caller had: the command starts with it
+};
+
+// Runs in the child of clone(): contains this process, then becomes the
+// sandbox's init (pid 1), which forks and execs the command as pid 2.
+// Never returns; any failure is reported over `sock` and ends the child.
+[[noreturn]] void contain_and_exec(const ChildSetup& setup);
+
+}  // namespace cordon::sandbox

@@ -1,0 +1,307 @@
+#include "sandbox/plan.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+#include <map>
+
+#include "base/unique_fd.h"
+#include "policy/load.h"
+
+namespace cordon::sandbox {
+namespace {
+
+bool has_glob(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
+
+bool is_under(const std::string& path, const std::string& root) {
+  if (root == "/") return true;
+  return path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
+         path[root.size()] == '/';
+}
+bool is_at_or_under(const std::string& path, const std::string& root) {
+  return path == root || is_under(path, root);
+}
+
+std::vector<std::string> split(const std::string& path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    if (j > i) out.push_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+std::string canonical(const std::string& path) {
+  char buf[PATH_MAX];
+  if (realpath(path.c_str(), buf) == nullptr) return {};
+  return buf;
+}
+
+// Every existing path a pattern names, as written (not yet canonical).
+std::vector<std::string> expand(const std::string& abs_pattern) {
+  std::vector<std::string> out;
+  if (!has_glob(abs_pattern)) {
+    struct stat st {};
+    if (lstat(abs_pattern.c_str(), &st) == 0) out.push_back(abs_pattern);
+    return out;
+  }
+  glob_t g{};
+  // GLOB_PERIOD: "~/.config/*" must match dot-directories too, or a
+  // credential store named ".something" would slip past a deny pattern.
+  if (glob(abs_pattern.c_str(), GLOB_NOSORT | GLOB_PERIOD, nullptr, &g) == 0) {
+    for (size_t i = 0; i < g.gl_pathc; ++i) {
+      std::string p = g.gl_pathv[i];
+      auto parts = split(p);
+      if (!parts.empty() && (parts.back() == "." || parts.back() == "..")) continue;
+      out.push_back(p);
+    }
+  }
+  globfree(&g);
+  return out;
+}
+
+bool is_dir(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+struct Walker {
+  std::vector<std::string> found;
+  bool overflow = false;
+
+  // Regular files with more than one link, in the tree under `dirfd`. A
+  // hard link made before the run can point at a file outside every
+  // writable tree; a write through it would change that file. (New links
+  // made inside cannot cross the mount: link(2) across mounts is EXDEV.)
+  void walk(int dirfd, const std::string& path, dev_t dev) {
+    DIR* d = fdopendir(dirfd);
+    if (d == nullptr) {
+      close(dirfd);
+      return;
+    }
+    while (struct dirent* e = readdir(d)) {
+      if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+      if (e->d_type != DT_DIR && e->d_type != DT_REG && e->d_type != DT_UNKNOWN) continue;
+      struct stat st {};
+      if (fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      std::string child = path + "/" + e->d_name;
+      if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+        if (found.size() >= kMaxHardLinkedFiles) {
+          overflow = true;
+          break;
+        }
+        found.push_back(child);
+      } else if (S_ISDIR(st.st_mode) && st.st_dev == dev) {
+        int sub = openat(::dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub >= 0) walk(sub, child, dev);
+        if (overflow) break;
+      }
+    }
+    closedir(d);
+  }
+};
+
+int rank(MountKind k) {
+  // At one path, the stronger restriction wins.
+  switch (k) {
+    case MountKind::HideDir:
+    case MountKind::HideFile: return 5;
+    case MountKind::Protected: return 4;
+    case MountKind::Tmpfs: return 3;
+    case MountKind::ReadWrite: return 2;
+    case MountKind::Pin: return 1;
+    case MountKind::ReadOnly: return 0;
+  }
+  return 0;
+}
+
+bool writable(MountKind k) {
+  return k == MountKind::ReadWrite || k == MountKind::Tmpfs || k == MountKind::Pin;
+}
+
+}  // namespace
+
+std::vector<MountEntry> order_mounts(std::vector<MountEntry> entries) {
+  // One entry per path: the strongest restriction.
+  std::map<std::vector<std::string>, MountEntry> by_path;
+  for (auto& e : entries) {
+    auto key = split(e.path);
+    auto it = by_path.find(key);
+    if (it == by_path.end() || rank(e.kind) > rank(it->second.kind)) by_path[key] = e;
+  }
+  // std::map over component vectors sorts ancestors before descendants.
+  std::vector<MountEntry> out;
+  std::vector<const MountEntry*> stack;  // mounted ancestors of the current entry
+  for (auto& [key, e] : by_path) {
+    while (!stack.empty() && !is_under(e.path, stack.back()->path)) stack.pop_back();
+    const MountEntry* parent = stack.empty() ? nullptr : stack.back();
+    if (parent != nullptr) {
+      bool parent_hidden = parent->kind == MountKind::HideDir;
+      bool parent_ro = !writable(parent->kind);
+      // Nothing but a re-allowed read makes sense inside a hidden tree.
+      if (parent_hidden && e.kind != MountKind::ReadOnly) continue;
+      // Read-only inside read-only (not hidden) changes nothing.
+      if (!parent_hidden && parent_ro &&
+          (e.kind == MountKind::ReadOnly || e.kind == MountKind::Protected))
+        continue;
+      // Writable inside a protected tree: deny wins.
+      if (parent->kind == MountKind::Protected && writable(e.kind)) continue;
+      // Same kind nested in same kind is redundant.
+      if (e.kind == parent->kind && e.kind != MountKind::HideDir && e.kind != MountKind::Tmpfs)
+        continue;
+    } else if (e.kind == MountKind::Protected || e.kind == MountKind::Pin) {
+      continue;  // protecting what is not mounted writable at all: nothing to do
+    }
+    out.push_back(e);
+    stack.push_back(&e);
+  }
+  return out;
+}
+
+Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
+  Spec spec;
+  spec.argv = in.argv;
+  spec.envp = in.environ;
+  spec.workspace = in.workspace;
+  spec.home = in.home;
+  spec.cwd = in.cwd;
+  if (policy.process.timeout_seconds) spec.timeout_seconds = policy.process.timeout_seconds->value;
+
+  std::vector<MountEntry> entries;
+  auto add_all = [&](const policy::PatternList& list, auto&& on_match) {
+    for (const auto& entry : list) {
+      std::string pattern = policy::absolute_pattern(entry.value, in.home, in.workspace);
+      for (const auto& match : expand(pattern)) on_match(entry.value, match);
+    }
+  };
+  auto reject_special = [](const std::string& p) {
+    return is_at_or_under(p, "/proc") || is_at_or_under(p, "/dev") || p == "/";
+  };
+
+  // Readable trees. A top-level symlink (/bin -> usr/bin) is recreated as a
+  // link; its target must be readable in its own right.
+  add_all(policy.filesystem.allow_read, [&](const std::string&, const std::string& match) {
+    struct stat st {};
+    if (lstat(match.c_str(), &st) == 0 && S_ISLNK(st.st_mode) && split(match).size() == 1) {
+      char target[PATH_MAX];
+      ssize_t n = readlink(match.c_str(), target, sizeof target - 1);
+      if (n > 0) spec.symlinks.push_back({match, std::string(target, static_cast<size_t>(n))});
+      return;
+    }
+    std::string c = canonical(match);
+    if (!c.empty() && !reject_special(c)) entries.push_back({MountKind::ReadOnly, c});
+  });
+  // The workspace is always writable; allow_write adds more.
+  entries.push_back({MountKind::ReadWrite, in.workspace});
+  add_all(policy.filesystem.allow_write, [&](const std::string&, const std::string& match) {
+    std::string c = canonical(match);
+    if (!c.empty() && !reject_special(c)) entries.push_back({MountKind::ReadWrite, c});
+  });
+  // Private scratch space, unless the policy binds the host's own.
+  for (const char* t : {"/tmp", "/run", "/var/tmp"}) {
+    bool explicit_bind = std::any_of(entries.begin(), entries.end(), [&](const MountEntry& e) {
+      return e.path == t && e.kind == MountKind::ReadWrite;
+    });
+    bool parent_visible = std::string(t) != "/var/tmp" ||
+                          std::any_of(entries.begin(), entries.end(), [](const MountEntry& e) {
+                            return e.path == "/var";
+                          });
+    if (!explicit_bind && parent_visible) entries.push_back({MountKind::Tmpfs, t});
+  }
+  // Denied reads: the canonical target, so a symlink cannot dodge it.
+  std::string hidden_workspace;
+  add_all(policy.filesystem.deny_read, [&](const std::string&, const std::string& match) {
+    std::string c = canonical(match);
+    if (c.empty() || reject_special(c)) return;
+    if (is_at_or_under(in.workspace, c)) hidden_workspace = c;
+    entries.push_back({is_dir(c) ? MountKind::HideDir : MountKind::HideFile, c});
+  });
+  if (!hidden_workspace.empty())
+    return plain_error("the workspace " + in.workspace + " lies inside the denied path " +
+                       hidden_workspace + "; choose another workspace");
+
+  // Protected paths. These live where the agent writes, so they are taken
+  // as written (no canonicalisation through a symlink the agent planted):
+  // a protected name that is a symlink is refused outright.
+  std::vector<std::string> writable_roots;
+  for (const auto& e : entries)
+    if (e.kind == MountKind::ReadWrite) writable_roots.push_back(e.path);
+  for (const auto& entry : policy.filesystem.deny_write) {
+    std::string pattern = policy::absolute_pattern(entry.value, in.home, in.workspace);
+    bool want_dir = !entry.value.empty() && entry.value.back() == '/';
+    auto root = std::find_if(writable_roots.begin(), writable_roots.end(),
+                             [&](const std::string& r) { return is_under(pattern, r); });
+    auto matches = expand(pattern);
+    for (const auto& m : matches) {
+      struct stat st {};
+      if (lstat(m.c_str(), &st) != 0) continue;
+      if (S_ISLNK(st.st_mode)) {
+        if (std::any_of(writable_roots.begin(), writable_roots.end(),
+                        [&](const std::string& r) { return is_under(m, r); }))
+          return plain_error("protected path " + m +
+                             " is a symbolic link; cordon cannot protect it in place. Remove "
+                             "the link (or replace it with what it points to) and run again");
+        continue;
+      }
+      if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) entries.push_back({MountKind::Protected, m});
+    }
+    // A protected name that does not exist yet gets a placeholder to mount
+    // over, but only where its parent is a real directory in a writable
+    // tree (".git/hooks" in a directory with no ".git" is left to the
+    // sweep when the run ends).
+    if (matches.empty() && !has_glob(pattern) && root != writable_roots.end()) {
+      std::string parent = pattern.substr(0, pattern.rfind('/'));
+      struct stat pst {};
+      if (lstat(parent.c_str(), &pst) == 0 && S_ISDIR(pst.st_mode) &&
+          (parent == *root || is_under(parent, *root))) {
+        spec.placeholders.push_back({pattern, want_dir});
+        entries.push_back({MountKind::Protected, pattern});
+      }
+    }
+  }
+  // Each directory between a writable root and a protected path becomes a
+  // mount point of its own (a pin): renaming ".git" away and making a new
+  // one with fresh hooks then fails with EBUSY.
+  std::vector<MountEntry> pins;
+  for (const auto& e : entries) {
+    if (e.kind != MountKind::Protected) continue;
+    for (const auto& r : writable_roots) {
+      if (!is_under(e.path, r)) continue;
+      std::string p = e.path.substr(0, e.path.rfind('/'));
+      while (p.size() > r.size()) {
+        pins.push_back({MountKind::Pin, p});
+        p = p.substr(0, p.rfind('/'));
+      }
+    }
+  }
+  entries.insert(entries.end(), pins.begin(), pins.end());
+
+  // Hard links inside writable trees become read-only, file by file.
+  for (const auto& r : writable_roots) {
+    int fd = open(r.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) continue;
+    struct stat st {};
+    fstat(fd, &st);
+    Walker w;
+    w.walk(fd, r, st.st_dev);
+    if (w.overflow)
+      return plain_error("more than " + std::to_string(kMaxHardLinkedFiles) +
+                         " hard-linked files under " + r +
+                         "; each would have to be made read-only. Narrow the writable tree");
+    for (auto& f : w.found) entries.push_back({MountKind::Protected, f});
+  }
+
+  spec.mounts = order_mounts(std::move(entries));
+  return spec;
+}
+
+}  // namespace cordon::sandbox

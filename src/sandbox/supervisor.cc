@@ -1,0 +1,285 @@
+#include "sandbox/supervisor.h"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <memory>
+
+#include "base/unique_fd.h"
+#include "sandbox/contain.h"
+#include "sandbox/fds.h"
+#include "sandbox/userns.h"
+
+namespace cordon::sandbox {
+namespace {
+
+constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGCHLD, SIGUSR1, SIGUSR2};
+
+// Puts the caller's terminal in raw mode for the relay, and always puts it
+// back, however the run ends.
+class RawTerminal {
+ public:
+  explicit RawTerminal(int fd) : fd_(fd) {
+    if (tcgetattr(fd_, &saved_) != 0) return;
+    struct termios raw = saved_;
+    cfmakeraw(&raw);
+    active_ = tcsetattr(fd_, TCSAFLUSH, &raw) == 0;
+  }
+  RawTerminal(const RawTerminal&) = delete;
+  RawTerminal& operator=(const RawTerminal&) = delete;
+  ~RawTerminal() {
+    if (active_) tcsetattr(fd_, TCSAFLUSH, &saved_);
+  }
+
+ private:
+  int fd_;
+  struct termios saved_ {};
+  bool active_ = false;
+};
+
+void copy_window_size(int from_tty, int to_master) {
+  struct winsize ws {};
+  if (ioctl(from_tty, TIOCGWINSZ, &ws) == 0) ioctl(to_master, TIOCSWINSZ, &ws);
+}
+
+bool write_all(int fd, const char* data, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(fd, data, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      struct pollfd p {fd, POLLOUT, 0};
+      poll(&p, 1, -1);
+      continue;
+    }
+    if (n <= 0) return false;
+    data += n;
+    len -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Copies what is available from `from` to `to`. False at EOF or error.
+bool pump(int from, int to) {
+  char buf[16384];
+  ssize_t n = read(from, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+  if (n <= 0) return false;
+  return write_all(to, buf, static_cast<size_t>(n));
+}
+
+double now_seconds() {
+  struct timespec ts {};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+Outcome failed(std::string what) {
+  Outcome o;
+  o.error = std::move(what);
+  return o;
+}
+
+}  // namespace
+
+Outcome supervise(const Spec& spec) {
+  UniqueFd workspace_fd(open(spec.workspace.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!workspace_fd) return failed(sys_error("open workspace " + spec.workspace).what());
+
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
+    return failed(sys_error("create the setup socketpair").what());
+  UniqueFd sock(pair[0]);
+  UniqueFd child_sock(pair[1]);
+
+  ChildSetup setup;
+  setup.spec = &spec;
+  setup.sock = child_sock.get();
+  setup.workspace_fd = workspace_fd.get();
+  // A pty of its own only for an interactive caller: stdin and stdout both
+  // terminals. Otherwise stdio is passed through untouched (zero copies).
+  setup.use_pty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+  for (int fd = 0; fd < 3; ++fd) setup.tty_fd[fd] = setup.use_pty && isatty(fd);
+
+  // Signals are taken through a signalfd from here on; the child inherits
+  // the blocked mask (its init waits on them synchronously) and restores the
+  // caller's mask for the command.
+  sigset_t forwarded;
+  sigemptyset(&forwarded);
+  for (int sig : kForwarded) sigaddset(&forwarded, sig);
+  sigprocmask(SIG_BLOCK, &forwarded, &setup.command_mask);
+  UniqueFd sigfd(signalfd(-1, &forwarded, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!sigfd) return failed(sys_error("create signalfd").what());
+
+  // One clone into every namespace at once. clone3 hands back a pidfd, so
+  // waiting and killing never race with pid reuse.
+  int pidfd_raw = -1;
+  struct clone_args args {};
+  args.flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+               CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_PIDFD;
+  args.pidfd = reinterpret_cast<uint64_t>(&pidfd_raw);
+  args.exit_signal = SIGCHLD;
+  long rc = syscall(SYS_clone3, &args, sizeof args);
+  if (rc < 0) {
+    Error e = sys_error("create the sandbox namespaces (clone3)");
+    if (e.err == EPERM || e.err == ENOSPC)
+      e.message += "; unprivileged user namespaces may be disabled (run `cordon doctor`)";
+    return failed(e.what());
+  }
+  if (rc == 0) {
+    sock.release();  // the child must not hold the supervisor's end: its EOF is our death
+    close(pair[0]);
+    contain_and_exec(setup);
+  }
+  const pid_t child = static_cast<pid_t>(rc);
+  UniqueFd pidfd(pidfd_raw);
+  child_sock.reset();
+
+  auto reap = [&]() {
+    siginfo_t info{};
+    waitid(P_PIDFD, static_cast<id_t>(pidfd.get()), &info, WEXITED);
+  };
+  if (auto s = write_id_maps(child, getuid(), getgid()); !s) {
+    syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+    reap();
+    return failed(s.error().what());
+  }
+  if (auto s = send_message(sock.get(), std::string(1, kMsgGo)); !s) {
+    reap();
+    return failed(s.error().what());
+  }
+
+  auto first = receive_message(sock.get());
+  if (!first.ok() || first->data.empty() || first->data[0] != kMsgReady) {
+    std::string why = "the sandbox ended during setup";
+    if (first.ok() && !first->data.empty() && first->data[0] == kMsgError) {
+      const std::string& d = first->data;
+      size_t colon = d.find(':');
+      int err = std::atoi(d.substr(1, colon - 1).c_str());
+      why = Error{err, d.substr(colon + 1)}.what();
+    }
+    syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+    reap();
+    return failed(why);
+  }
+  UniqueFd master = std::move(first->fd);
+
+  std::unique_ptr<RawTerminal> raw;
+  if (master) {
+    copy_window_size(STDIN_FILENO, master.get());
+    raw = std::make_unique<RawTerminal>(STDIN_FILENO);
+    fcntl(master.get(), F_SETFL, fcntl(master.get(), F_GETFL) | O_NONBLOCK);
+  }
+
+  const double deadline = spec.timeout_seconds > 0 ? now_seconds() + spec.timeout_seconds : 0;
+  bool have_status = false;
+  int status = 0;
+  bool child_gone = false;
+  bool timed_out = false;
+  bool stdin_open = static_cast<bool>(master);
+  while (!child_gone) {
+    struct pollfd p[5];
+    int n = 0;
+    p[n++] = {sigfd.get(), POLLIN, 0};
+    p[n++] = {pidfd.get(), POLLIN, 0};
+    p[n++] = {sock.get(), POLLIN, 0};
+    int master_i = -1, stdin_i = -1;
+    if (master) {
+      master_i = n;
+      p[n++] = {master.get(), POLLIN, 0};
+      if (stdin_open) {
+        stdin_i = n;
+        p[n++] = {STDIN_FILENO, POLLIN, 0};
+      }
+    }
+    int timeout_ms = -1;
+    if (deadline > 0) {
+      double left = deadline - now_seconds();
+      timeout_ms = left <= 0 ? 0 : static_cast<int>(left * 1000) + 1;
+    }
+    int ready = poll(p, static_cast<nfds_t>(n), timeout_ms);
+    if (ready < 0 && errno != EINTR) break;
+    if (deadline > 0 && now_seconds() >= deadline && !timed_out) {
+      // The wall-clock limit: kill init, and the kernel kills the rest of
+      // the pid namespace with it.
+      timed_out = true;
+      syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+    }
+    if (ready <= 0) continue;
+    if (p[0].revents & POLLIN) {
+      struct signalfd_siginfo si {};
+      while (read(sigfd.get(), &si, sizeof si) == sizeof si) {
+        int sig = static_cast<int>(si.ssi_signo);
+        if (sig == SIGCHLD) continue;
+        if (sig == SIGWINCH && master) {
+          copy_window_size(STDIN_FILENO, master.get());
+          continue;
+        }
+        // Init relays it to the command's process group.
+        syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0);
+      }
+    }
+    if (p[2].revents & (POLLIN | POLLHUP)) {
+      auto m = receive_message(sock.get());
+      if (m.ok() && !m->data.empty() && m->data[0] == kMsgStatus) {
+        have_status = true;
+        status = std::atoi(m->data.c_str() + 1);
+      }
+      if (!m.ok() || m->data.empty()) sock.reset();
+    }
+    if (master_i >= 0 && (p[master_i].revents & (POLLIN | POLLHUP | POLLERR))) {
+      if (!pump(master.get(), STDOUT_FILENO) && !(p[master_i].revents & POLLIN)) master.reset();
+    }
+    if (stdin_i >= 0 && (p[stdin_i].revents & (POLLIN | POLLHUP))) {
+      if (!pump(STDIN_FILENO, master.get())) stdin_open = false;
+    }
+    if (p[1].revents & POLLIN) child_gone = true;
+    if (!sock && !child_gone) {
+      // Init closed its end: it is exiting; wait for it.
+      struct pollfd w {pidfd.get(), POLLIN, 0};
+      poll(&w, 1, 1000);
+    }
+  }
+  siginfo_t info{};
+  waitid(P_PIDFD, static_cast<id_t>(pidfd.get()), &info, WEXITED);
+  if (sock && !have_status) {
+    auto m = receive_message(sock.get());
+    if (m.ok() && !m->data.empty() && m->data[0] == kMsgStatus) {
+      have_status = true;
+      status = std::atoi(m->data.c_str() + 1);
+    }
+  }
+  if (master) {
+    // Whatever the command wrote last is still in the pty: drain it.
+    while (pump(master.get(), STDOUT_FILENO)) {
+    }
+  }
+  raw.reset();
+  sigprocmask(SIG_SETMASK, &setup.command_mask, nullptr);
+
+  Outcome out;
+  if (timed_out) {
+    out.timed_out = true;
+    out.exit_code = kExitTimedOut;
+  } else if (have_status) {
+    out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  } else {
+    out.error = info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED
+                    ? "the sandbox was killed by signal " + std::to_string(info.si_status)
+                    : "the sandbox ended without reporting the command's status";
+    out.exit_code = kExitCordonFailed;
+  }
+  return out;
+}
+
+}  // namespace cordon::sandbox

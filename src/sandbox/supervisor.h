@@ -1,0 +1,27 @@
+// The supervisor: stays outside the sandbox, clones the contained child,
+// forwards signals, relays the terminal, enforces the wall-clock limit and
+// reports the command's exit status faithfully.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sandbox/spec.h"
+
+namespace cordon::sandbox {
+
+inline constexpr int kExitCordonFailed = 125;
+inline constexpr int kExitTimedOut = 124;
+
+struct Outcome {
+  int exit_code = kExitCordonFailed;
+  bool timed_out = false;
+  std::string error;  // set when cordon itself failed (exit 125)
+};
+
+// Runs spec.argv contained. Returns the exit code cordon should exit with:
+// the command's own status, 128+N for signal N, 124 on timeout, 125 when
+// the sandbox could not be set up (nothing ran).
+Outcome supervise(const Spec& spec);
+
+}  // namespace cordon::sandbox
