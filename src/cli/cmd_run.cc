@@ -72,12 +72,12 @@ int run(const RunFlags& flags) {
   struct timespec start {};
   clock_gettime(CLOCK_REALTIME, &start);
   start.tv_sec -= 1;  // filesystem timestamps are coarser than the clock
-  auto placeholders = sandbox::create_placeholders(spec->placeholders);
+  auto placeholders = sandbox::PlaceholderLease::acquire(spec->workspace, spec->placeholders);
   if (!placeholders.ok()) return fail(placeholders.error().what());
 
   auto outcome = sandbox::supervise(spec.value());
 
-  sandbox::remove_placeholders(placeholders.value());
+  placeholders->release();
   for (const auto& f : sandbox::sweep_workspace(spec->workspace, start))
     std::fprintf(stderr, "cordon: %s: %s; %s\n", f.path.c_str(), f.what.c_str(),
                  f.action.c_str());

@@ -86,16 +86,16 @@ allow_write = [
 ]
 # Protected inside the workspace: writing and creating both refused.
 deny_write = [
-  ".git/hooks",
+  ".git/hooks/",
   ".git/config",
   ".gitmodules",
-  ".cordon",
-  ".claude",
-  ".codex",
-  ".gemini",
+  ".cordon/",
+  ".claude/",
+  ".codex/",
+  ".gemini/",
   ".mcp.json",
-  ".vscode",
-  ".idea",
+  ".vscode/",
+  ".idea/",
   ".envrc",
   ".npmrc",
   ".bashrc",
@@ -107,8 +107,8 @@ deny_write = [
   ".zprofile",
   ".zlogin",
   "HEAD",
-  "objects",
-  "refs",
+  "objects/",
+  "refs/",
 ]
 
 [process]

@@ -258,13 +258,13 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
     // over, but only where its parent is a real directory in a writable
     // tree (".git/hooks" in a directory with no ".git" is left to the
     // sweep when the run ends).
-    if (matches.empty() && !has_glob(pattern) && root != writable_roots.end()) {
+    if (!has_glob(pattern) && root != writable_roots.end()) {
       std::string parent = pattern.substr(0, pattern.rfind('/'));
       struct stat pst {};
       if (lstat(parent.c_str(), &pst) == 0 && S_ISDIR(pst.st_mode) &&
           (parent == *root || is_under(parent, *root))) {
-        spec.placeholders.push_back({pattern, want_dir});
-        entries.push_back({MountKind::Protected, pattern});
+        spec.placeholders.push_back({pattern, want_dir, matches.empty()});
+        if (matches.empty()) entries.push_back({MountKind::Protected, pattern});
       }
     }
   }

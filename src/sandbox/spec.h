@@ -25,12 +25,14 @@ struct MountEntry {
   std::string path;  // absolute and canonical; the same inside and outside
 };
 
-// A placeholder that the supervisor created in the workspace so that a
-// protected name that did not exist has something to be mounted over.
-// Removed again when the run ends, if it is still the empty thing we made.
+// A protected name in a writable tree. When it does not exist, the
+// supervisor creates an empty placeholder there (marked with an xattr) so
+// that a read-only mount can cover it; the last concurrent run in the
+// workspace removes the marked placeholders again when it ends.
 struct Placeholder {
   std::string path;
   bool directory = false;
+  bool missing = false;  // nothing exists at `path` now: create the placeholder
 };
 
 // A symbolic link recreated in the new root, for system directories that

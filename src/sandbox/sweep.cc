@@ -2,7 +2,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -136,9 +138,17 @@ void walk(const std::string& dir, struct timespec since, int depth,
 
 }  // namespace
 
-Result<std::vector<Placeholder>> create_placeholders(const std::vector<Placeholder>& wanted) {
-  std::vector<Placeholder> made;
-  for (const auto& p : wanted) {
+Result<PlaceholderLease> PlaceholderLease::acquire(const std::string& workspace,
+                                                   const std::vector<Placeholder>& candidates) {
+  PlaceholderLease lease;
+  lease.candidates_ = candidates;
+  lease.lock_.reset(open(workspace.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!lease.lock_) return sys_error("open workspace " + workspace);
+  // Blocks only while another run is removing placeholders (a moment).
+  while (flock(lease.lock_.get(), LOCK_SH) != 0)
+    if (errno != EINTR) return sys_error("lock workspace " + workspace);
+  for (const auto& p : candidates) {
+    if (!p.missing) continue;
     int rc;
     if (p.directory) {
       rc = mkdir(p.path.c_str(), 0755);
@@ -147,27 +157,34 @@ Result<std::vector<Placeholder>> create_placeholders(const std::vector<Placehold
       rc = fd >= 0 ? 0 : -1;
       if (fd >= 0) close(fd);
     }
+    if (rc != 0 && errno != EEXIST) return sys_error("create placeholder " + p.path);
     if (rc == 0) {
-      made.push_back(p);
-    } else if (errno != EEXIST) {
-      Error e = sys_error("create placeholder " + p.path);
-      remove_placeholders(made);
-      return e;
+      lease.made_.push_back(p.path);
+      lsetxattr(p.path.c_str(), kPlaceholderXattr, "1", 1, 0);  // best effort: see release()
     }
   }
-  return made;
+  return lease;
 }
 
-void remove_placeholders(const std::vector<Placeholder>& made) {
-  for (auto it = made.rbegin(); it != made.rend(); ++it) {
-    struct stat st {};
-    if (lstat(it->path.c_str(), &st) != 0) continue;
-    if (it->directory && S_ISDIR(st.st_mode)) {
-      rmdir(it->path.c_str());  // fails, harmlessly, unless still empty
-    } else if (!it->directory && S_ISREG(st.st_mode) && st.st_size == 0) {
-      unlink(it->path.c_str());
+void PlaceholderLease::release() {
+  if (!lock_) return;
+  // Exclusive only when no other run holds the workspace.
+  if (flock(lock_.get(), LOCK_EX | LOCK_NB) == 0) {
+    for (auto it = candidates_.rbegin(); it != candidates_.rend(); ++it) {
+      char mark[4];
+      bool marked = lgetxattr(it->path.c_str(), kPlaceholderXattr, mark, sizeof mark) > 0;
+      bool ours = std::find(made_.begin(), made_.end(), it->path) != made_.end();
+      if (!marked && !ours) continue;
+      struct stat st {};
+      if (lstat(it->path.c_str(), &st) != 0) continue;
+      if (S_ISDIR(st.st_mode)) {
+        rmdir(it->path.c_str());  // fails, harmlessly, unless still empty
+      } else if (S_ISREG(st.st_mode) && st.st_size == 0) {
+        unlink(it->path.c_str());
+      }
     }
   }
+  lock_.reset();
 }
 
 bool git_config_is_dangerous(const std::string& text, std::string* key) {

@@ -10,16 +10,39 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/unique_fd.h"
 #include "sandbox/spec.h"
 
 namespace cordon::sandbox {
 
-// Creates each placeholder that is missing; returns the ones this run made.
-Result<std::vector<Placeholder>> create_placeholders(const std::vector<Placeholder>& wanted);
+// The placeholders of one run, under a shared flock on the workspace
+// directory: any number of runs may share a workspace, and the one that
+// ends last (the only one that can take the lock exclusively) removes every
+// marked placeholder that is still empty. Removing them earlier would
+// detach the protecting mounts of the runs still going.
+class PlaceholderLease {
+ public:
+  // Takes the shared lock and creates the missing placeholders.
+  static Result<PlaceholderLease> acquire(const std::string& workspace,
+                                          const std::vector<Placeholder>& candidates);
+  PlaceholderLease(PlaceholderLease&&) noexcept = default;
+  PlaceholderLease& operator=(PlaceholderLease&&) noexcept = default;
+  PlaceholderLease(const PlaceholderLease&) = delete;
+  PlaceholderLease& operator=(const PlaceholderLease&) = delete;
+  ~PlaceholderLease() { release(); }
 
-// Removes the placeholders this run made, if they are still the empty
-// directory or empty file it made.
-void remove_placeholders(const std::vector<Placeholder>& made);
+  // Removes the placeholders if this is the last run in the workspace.
+  void release();
+
+ private:
+  PlaceholderLease() = default;
+  UniqueFd lock_;
+  std::vector<Placeholder> candidates_;
+  std::vector<std::string> made_;  // ours, for filesystems without user xattrs
+};
+
+// The xattr that marks a placeholder as cordon's.
+inline constexpr const char* kPlaceholderXattr = "user.cordon.placeholder";
 
 struct SweepFinding {
   std::string path;    // what was found
