@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 
@@ -121,29 +122,20 @@ Status check_name_pattern(std::string_view pattern) {
 
 std::optional<double> parse_duration(std::string_view text) {
   auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
-  // Reads digits[.digits] at text[i...]; the value, or nullopt if none.
+  // Reads digits[.digits] at text[i...]: the value, or nullopt when there is
+  // no such number (".5", "5." and exponents are not durations).
   auto read_number = [&](size_t& i) -> std::optional<double> {
     size_t start = i;
-    double value = 0;
-    while (i < text.size() && is_digit(text[i])) {
-      value = value * 10 + (text[i] - '0');
-      if (value > 1e12) return std::nullopt;  // far beyond any limit; stop overflow early
-      ++i;
-    }
-    bool whole = i > start;
+    while (i < text.size() && is_digit(text[i])) ++i;
+    if (i == start) return std::nullopt;
     if (i < text.size() && text[i] == '.') {
-      ++i;
-      double scale = 0.1;
-      size_t frac_start = i;
-      while (i < text.size() && is_digit(text[i])) {
-        value += (text[i] - '0') * scale;
-        scale /= 10;
-        ++i;
-      }
-      if (i == frac_start) return std::nullopt;  // "5." is not a number
-    } else if (!whole) {
-      return std::nullopt;
+      size_t frac = ++i;
+      while (i < text.size() && is_digit(text[i])) ++i;
+      if (i == frac) return std::nullopt;
     }
+    double value = 0;
+    auto [end, ec] = std::from_chars(text.data() + start, text.data() + i, value);
+    if (ec != std::errc() || end != text.data() + i) return std::nullopt;
     return value;
   };
 

@@ -1,0 +1,192 @@
+// `cordon policy show`: valid TOML that parses back to the same policy, each
+// entry citing where it came from, and what was not applied.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "policy/load.h"
+#include "policy/schema.h"
+
+namespace cordon::policy {
+namespace {
+
+Policy layer(Layer l, std::string_view text, const std::string& name) {
+  auto parsed = parse_policy(text, name, l);
+  EXPECT_TRUE(parsed.ok()) << parsed.error().what();
+  return parsed.ok() ? parsed.value() : Policy{};
+}
+
+std::vector<std::string> values(const PatternList& list) {
+  std::vector<std::string> out;
+  for (const auto& e : list) out.push_back(e.value);
+  return out;
+}
+
+Policy sample() {
+  Policy cli;
+  cli.filesystem.deny_read.push_back({"/srv/\"quoted\"\\dir", Origin{Layer::CommandLine, "command line"}});
+  cli.sources.push_back({Layer::CommandLine, "command line"});
+  return merge(
+      {
+          layer(Layer::BuiltIn, builtin_default_toml(), "built-in"),
+          layer(Layer::User,
+                "[filesystem]\nallow_read = [\"~/.ssh/known_hosts\"]\n[process]\ntimeout = "
+                "\"1h\"\nenv_pass = [\"NPM_TOKEN\"]\n[trust]\nprojects = [\"~/src/*\"]\n",
+                "/home/u/.config/cordon/policy.toml"),
+          layer(Layer::Project, "[filesystem]\nallow_write = [\"~\"]\ndeny_read = [\"secrets\"]\n",
+                "/ws/.cordon/policy.toml"),
+          cli,
+          layer(Layer::Managed, "[process]\ntimeout = 1800.5\n", "/etc/cordon/managed.toml"),
+      },
+      false);
+}
+
+TEST(PolicyShow, OutputParsesBackToTheSamePolicy) {
+  Policy effective = sample();
+  std::string text = show(effective);
+  auto reparsed = parse_policy(text, "shown.toml", Layer::User);
+  ASSERT_TRUE(reparsed.ok()) << reparsed.error().what() << "\n" << text;
+  for (const Field& f : fields()) {
+    if (const PatternList* list = pattern_list(effective, f.id)) {
+      EXPECT_EQ(values(*pattern_list(*reparsed, f.id)), values(*list)) << f.name();
+    }
+  }
+  ASSERT_TRUE(reparsed->process.timeout_seconds.has_value());
+  EXPECT_EQ(reparsed->process.timeout_seconds->value, 1800.5);
+}
+
+// Runs of spaces (the alignment padding) squeezed to one, for comparisons.
+std::string squeezed(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == ' ' && !out.empty() && out.back() == ' ') continue;
+    out += c;
+  }
+  return out;
+}
+
+TEST(PolicyShow, EveryEntryCitesItsOrigin) {
+  std::string text = squeezed(show(sample()));
+  for (const char* line : {
+           "\n \"/usr\", # built-in:5\n",
+           "\n \"~/.ssh/known_hosts\", # /home/u/.config/cordon/policy.toml:2:15\n",
+           "\n \"/srv/\\\"quoted\\\"\\\\dir\", # command line\n",
+           "\n \"secrets\", # /ws/.cordon/policy.toml:3:14\n",
+           "\ntimeout = 1800.5 # /etc/cordon/managed.toml:2:11\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
+  }
+}
+
+TEST(PolicyShow, OriginsAreAlignedInOneColumn) {
+  std::string text = show(sample());
+  EXPECT_NE(text.find("  \"/usr\",                # built-in:5\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  \"~/.ssh/known_hosts\",  # /home/u/.config/cordon/policy.toml:2:15\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST(PolicyShow, ListsLayersAndWhatWasNotApplied) {
+  std::string text = show(sample());
+  EXPECT_EQ(text.rfind("# cordon effective policy\n# layers, lowest first:\n#   built-in\n"
+                       "#   user: /home/u/.config/cordon/policy.toml\n"
+                       "#   project: /ws/.cordon/policy.toml (not trusted: may only tighten)\n"
+                       "#   command line\n#   managed: /etc/cordon/managed.toml\n",
+                       0),
+            0u)
+      << text;
+  EXPECT_NE(text.find("# ignored (project not trusted): filesystem.allow_write = \"~\"  # "
+                      "/ws/.cordon/policy.toml:2:16\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("# ignored (a shorter timeout applies (/etc/cordon/managed.toml:2:11)): "
+                      "process.timeout = 3600  # /home/u/.config/cordon/policy.toml:4:11\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST(PolicyShow, EmptyPolicyStillShowsEverySection) {
+  std::string text = show(Policy{});
+  EXPECT_EQ(text,
+            "# cordon effective policy\n\n[filesystem]\nallow_read = []\ndeny_read = []\n"
+            "allow_write = []\ndeny_write = []\n\n[process]\n# timeout: not set (no wall-clock "
+            "limit)\nenv_pass = []\nenv_scrub = []\n\n[trust]\nprojects = []\n");
+  EXPECT_TRUE(parse_policy(text, "empty", Layer::User).ok());
+}
+
+TEST(PolicyShow, BuiltInDefaultShowsAndReparses) {
+  Policy builtin = merge({layer(Layer::BuiltIn, builtin_default_toml(), "built-in")}, false);
+  auto reparsed = parse_policy(show(builtin), "shown", Layer::User);
+  ASSERT_TRUE(reparsed.ok()) << reparsed.error().what();
+  EXPECT_EQ(values(reparsed->filesystem.deny_read), values(builtin.filesystem.deny_read));
+}
+
+// The built-in default (DESIGN.md "The embedded default") contains what the
+// design promises; docs/policy.md documents every entry.
+TEST(PolicyBuiltIn, HasTheDesignedDefaults) {
+  Policy p = layer(Layer::BuiltIn, builtin_default_toml(), "built-in");
+  // A trailing "/" only marks a directory (see docs/policy.md, Patterns).
+  auto has = [](const PatternList& list, const std::string& v) {
+    for (const auto& e : list) {
+      if (e.value == v || e.value == v + "/") return true;
+    }
+    return false;
+  };
+  for (const char* r : {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc",
+                        "/opt", "/var", "/srv", "/sys", "~"}) {
+    EXPECT_TRUE(has(p.filesystem.allow_read, r)) << r;
+  }
+  for (const char* d :
+       {"~/.ssh", "~/.aws", "~/.gnupg", "~/.kube", "~/.docker/config.json", "~/.netrc",
+        "~/.config/gcloud", "~/.azure", "~/.git-credentials", "~/.config/gh", "~/.npmrc",
+        "~/.pypirc", "~/.cargo/credentials", "~/.cargo/credentials.toml", "~/.vault-token",
+        "~/.terraform.d/credentials.tfrc.json", "~/.password-store", "~/.local/share/keyrings",
+        "~/.mozilla", "~/.config/google-chrome", "~/.config/chromium", "~/.config/BraveSoftware",
+        "~/.config/1Password", "~/.config/Bitwarden", "~/.claude/.credentials.json",
+        "~/.bash_history", "~/.zsh_history"}) {
+    EXPECT_TRUE(has(p.filesystem.deny_read, d)) << d;
+  }
+  EXPECT_EQ(values(p.filesystem.allow_write), (std::vector<std::string>{"."}));
+  for (const char* w : {".git/hooks", ".git/config", ".gitmodules", ".cordon", ".claude", ".codex",
+                        ".gemini", ".mcp.json", ".vscode", ".idea", ".envrc", ".npmrc", ".bashrc",
+                        ".bash_profile", ".bash_login", ".profile", ".zshrc", ".zshenv",
+                        ".zprofile", ".zlogin", "HEAD", "objects", "refs"}) {
+    EXPECT_TRUE(has(p.filesystem.deny_write, w)) << w;
+  }
+  for (const char* s : {"*_TOKEN", "*_TOKEN_*", "*_SECRET", "*_SECRET_*", "*_KEY", "*_PASSWORD",
+                        "*_PASSWD", "*_CREDENTIALS", "AWS_*", "AZURE_*", "SSH_AUTH_SOCK",
+                        "GPG_AGENT_INFO", "DATABASE_URL", "*_API_KEY"}) {
+    EXPECT_TRUE(has(p.process.env_scrub, s)) << s;
+  }
+  EXPECT_FALSE(p.process.timeout_seconds.has_value());
+}
+
+// docs/policy.md, found from this file's own path (tests/unit/...).
+std::string docs_path() {
+  std::string here = __FILE__;
+  return here.substr(0, here.rfind('/')) + "/../../docs/policy.md";
+}
+
+TEST(PolicyBuiltIn, DocsListEveryDefaultEntryAndEveryKey) {
+  std::ifstream in(docs_path());
+  ASSERT_TRUE(in.good()) << "cannot read " << docs_path();
+  std::stringstream buf;
+  buf << in.rdbuf();
+  std::string docs = buf.str();
+  Policy p = layer(Layer::BuiltIn, builtin_default_toml(), "built-in");
+  for (const Field& f : fields()) {
+    EXPECT_NE(docs.find("`" + std::string(f.key) + "`"), std::string::npos) << f.name();
+    if (!f.flag.empty()) {
+      EXPECT_NE(docs.find("`" + std::string(f.flag)), std::string::npos) << f.flag;
+    }
+    if (const PatternList* list = pattern_list(p, f.id)) {
+      for (const auto& e : *list) {
+        EXPECT_NE(docs.find("`" + e.value + "`"), std::string::npos) << f.name() << " " << e.value;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cordon::policy
