@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Steady-state cost of containment: syscall-heavy work bare and inside
+# `cordon run`, side by side in one hyperfine run per workload, recorded as
+# the ratio contained / bare (DESIGN.md "Performance": within 3% of bare).
+#
+# Workloads, in a generated workspace (nothing is downloaded):
+#   find-stat   find over ~50k files, stat(1) on each: getdents, statx
+#   git-status  git status over the same tree, committed: lstat of every file,
+#               index reads, config reads (through cordon's protected .git)
+#   make        a generated C project of $C_FILES files built with make -j2:
+#               fork/exec of the compiler, file creation in the workspace
+#
+# The contained runs include cordon's own start-up and end-of-run work (a few
+# milliseconds), which is why each workload takes at least a few hundred
+# milliseconds.
+#
+# Environment:
+#   CORDON       the binary (default: build/cordon of this checkout)
+#   RUNS         runs per command (default: 15)
+#   FILES        files in the tree (default: 50000)
+#   C_FILES      C files in the project (default: 48)
+#   PASSES       passes over the tree per find-stat / git-status run (default: 5)
+#   OUT_DIR      where steady-*.json and steady.md go (default: bench/results)
+#   CORDON_ARGS  extra flags for `cordon run`
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cordon="${CORDON:-$repo/build/cordon}"
+runs="${RUNS:-15}"
+files="${FILES:-50000}"
+c_files="${C_FILES:-48}"
+passes="${PASSES:-5}"
+out_dir="${OUT_DIR:-$repo/bench/results}"
+cordon_args="${CORDON_ARGS:-}"
+
+for tool in hyperfine git make cc python3; do
+  command -v "$tool" >/dev/null || { echo "$tool not found: run scripts/setup.sh" >&2; exit 1; }
+done
+[[ -x "$cordon" ]] || { echo "$cordon not built: run scripts/setup.sh" >&2; exit 1; }
+
+mkdir -p "$out_dir"
+out_dir="$(cd "$out_dir" && pwd)"
+ws="$(mktemp -d "${TMPDIR:-/tmp}/cordon-bench-steady.XXXXXX")"
+trap 'rm -rf "$ws"' EXIT
+cd "$ws"
+
+echo "generating $files files and a $c_files-file C project in $ws"
+python3 - "$files" "$c_files" <<'EOF'
+import os, sys
+files, c_files = int(sys.argv[1]), int(sys.argv[2])
+# 100 top directories, 10 subdirectories each: a shape like a source tree.
+per_dir = max(1, files // 1000)
+n = 0
+for a in range(100):
+    for b in range(10):
+        d = f"tree/d{a:02}/s{b}"
+        os.makedirs(d, exist_ok=True)
+        for c in range(per_dir):
+            with open(f"{d}/f{c:03}.txt", "w") as f:
+                f.write(f"file {n}\n" * (1 + n % 7))
+            n += 1
+os.makedirs("proj", exist_ok=True)
+for i in range(c_files):
+    with open(f"proj/m{i:03}.c", "w") as f:
+        f.write("#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n")
+        for j in range(12):
+            f.write(f"""
+static int cmp{j}(const void *a, const void *b) {{
+  return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+}}
+int m{i}_f{j}(int n) {{
+  int *v = malloc(sizeof(int) * (size_t)n);
+  if (!v) return -1;
+  for (int k = 0; k < n; k++) v[k] = (k * {j + 7}) % {i + 13};
+  qsort(v, (size_t)n, sizeof *v, cmp{j});
+  char buf[64];
+  snprintf(buf, sizeof buf, "%d", v[n / 2]);
+  int r = (int)strlen(buf) + v[0];
+  free(v);
+  return r;
+}}
+""")
+with open("proj/main.c", "w") as f:
+    for i in range(c_files):
+        f.write(f"int m{i}_f0(int n);\n")
+    f.write("int main(void) { int s = 0;\n")
+    for i in range(c_files):
+        f.write(f"  s += m{i}_f0(100);\n")
+    f.write("  return s == 0; }\n")
+with open("proj/Makefile", "w") as f:
+    f.write("""CFLAGS = -O2 -Wall
+SRCS = $(wildcard *.c)
+OBJS = $(SRCS:.c=.o)
+app: $(OBJS)
+\t$(CC) -o $@ $(OBJS)
+%.o: %.c
+\t$(CC) $(CFLAGS) -c -o $@ $<
+clean:
+\trm -f app $(OBJS)
+.PHONY: clean
+""")
+EOF
+# The workspace is a git repository, as an agent's usually is.
+git init -q .
+git -c user.name=bench -c user.email=bench@localhost.invalid add -A tree
+git -c user.name=bench -c user.email=bench@localhost.invalid commit -q -m "generated tree"
+
+# Every command must succeed, or the numbers would time a failure.
+"$cordon" run $cordon_args -- git status --porcelain >/dev/null ||
+  { echo "'cordon run -- git status' fails here; nothing to measure" >&2; exit 1; }
+
+c="'$cordon' run $cordon_args --"
+common=(-N --style basic --warmup 2 --runs "$runs")
+
+# One pass over the tree takes a fraction of a second once it is cached, so
+# each run makes $PASSES passes: cordon's fixed start-up cost would otherwise
+# dominate what is meant to measure the cost per system call.
+find_stat="for i in \$(seq $passes); do find tree -type f -exec stat --format=%s {} + >/dev/null; done"
+git_status="for i in \$(seq $passes); do git status --porcelain >/dev/null; done"
+
+hyperfine "${common[@]}" --export-json "$out_dir/steady-find-stat.json" \
+  -n bare "sh -c '$find_stat'" \
+  -n cordon "$c sh -c '$find_stat'"
+
+hyperfine "${common[@]}" --export-json "$out_dir/steady-git-status.json" \
+  -n bare "sh -c '$git_status'" \
+  -n cordon "$c sh -c '$git_status'"
+
+hyperfine "${common[@]}" --export-json "$out_dir/steady-make.json" \
+  --prepare 'make -s -C proj clean' \
+  -n bare 'make -s -C proj -j2' \
+  -n cordon "$c make -s -C proj -j2"
+
+{
+  echo "### Steady state, $(date -u +%Y-%m-%d) ($(nproc) cores, Linux $(uname -r))"
+  echo
+  echo "cordon $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?'), $(hyperfine --version);" \
+    "$runs runs after 2 warm-up runs each; $files files ($passes passes per run), $c_files C files."
+  for w in find-stat git-status make; do
+    echo
+    echo "#### $w"
+    echo
+    python3 "$repo/bench/report.py" "$out_dir/steady-$w.json" cordon/bare
+  done
+} | tee "$out_dir/steady.md"
