@@ -305,9 +305,19 @@ Status populate_root(int root_fd, std::vector<PreparedMount>& mounts,
         CORDON_TRY(attach(tree.get(), target->get(), e.path));
         break;
       }
-      default:
+      default: {
         CORDON_TRY(attach(pm.tree.get(), target->get(), e.path));
+        // Check again by name, as a later lookup will see it: the target
+        // fd pins a dentry, and a rename racing with us could have moved it
+        // so that the mount covers some other name. The path must now lead
+        // to the root of the tree we just mounted.
+        auto again = open_beneath(root_fd, rel_of(e.path), O_PATH | O_CLOEXEC);
+        struct stat want {}, got {};
+        if (!again.ok() || fstat(pm.tree.get(), &want) != 0 || fstat(again->get(), &got) != 0 ||
+            want.st_dev != got.st_dev || want.st_ino != got.st_ino)
+          return plain_error(e.path + " changed while it was being mounted; refusing to run");
         break;
+      }
     }
   }
   if (have_empty && unlinkat(root_fd, kEmpty, 0) != 0) return sys_error("remove the empty file");

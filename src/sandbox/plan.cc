@@ -234,7 +234,15 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
   // a protected name that is a symlink is refused outright.
   std::vector<std::string> writable_roots;
   for (const auto& e : entries)
-    if (e.kind == MountKind::ReadWrite) writable_roots.push_back(e.path);
+    if (e.kind == MountKind::ReadWrite &&
+        std::find(writable_roots.begin(), writable_roots.end(), e.path) == writable_roots.end())
+      writable_roots.push_back(e.path);
+  // A writable root inside another is walked with its parent already.
+  std::vector<std::string> walk_roots;
+  for (const auto& r : writable_roots)
+    if (std::none_of(writable_roots.begin(), writable_roots.end(),
+                     [&](const std::string& o) { return is_under(r, o); }))
+      walk_roots.push_back(r);
   for (const auto& entry : policy.filesystem.deny_write) {
     std::string pattern = policy::absolute_pattern(entry.value, in.home, in.workspace);
     bool want_dir = !entry.value.empty() && entry.value.back() == '/';
@@ -286,7 +294,7 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
   entries.insert(entries.end(), pins.begin(), pins.end());
 
   // Hard links inside writable trees become read-only, file by file.
-  for (const auto& r : writable_roots) {
+  for (const auto& r : walk_roots) {
     int fd = open(r.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) continue;
     struct stat st {};
