@@ -125,6 +125,18 @@ static int do_tioclinux(Outcome* out, const char* fd_text) {
   return set_result(out, syscall(SYS_ioctl, (int)fd, (unsigned long)TIOCLINUX, arg));
 }
 
+/* Which terminal (or file) an fd is: "DEV:RDEV:INO" in hex. A pty slave of
+ * another devpts instance has the same major:minor scheme but another DEV. */
+static int do_stat_fd(Outcome* out, const char* fd_text) {
+  long fd;
+  if (parse_int(fd_text, &fd) != 0) return set_text(out, "USAGE");
+  struct stat st;
+  if (fstat((int)fd, &st) != 0) return set_errno(out, errno);
+  snprintf(out->text, sizeof out->text, "%lx:%lx:%lx", (unsigned long)st.st_dev,
+           (unsigned long)st.st_rdev, (unsigned long)st.st_ino);
+  return 0;
+}
+
 /* ---- file descriptors and cwd ----------------------------------------- */
 
 static int do_fd_open(Outcome* out, const char* fd_text) {
@@ -300,6 +312,21 @@ static int do_open_read(Outcome* out, const char* path) {
   return rc < 0 ? set_errno(out, err) : set_text(out, "OK");
 }
 
+/* The first word of a file (at most 64 bytes read): tells which of two
+ * files a path reached. */
+static int do_head(Outcome* out, const char* path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return set_errno(out, errno);
+  char buffer[65];
+  ssize_t n = read(fd, buffer, sizeof buffer - 1);
+  int err = errno;
+  close(fd);
+  if (n < 0) return set_errno(out, err);
+  buffer[n] = '\0';
+  buffer[strcspn(buffer, " \t\r\n")] = '\0';
+  return set_text(out, buffer[0] != '\0' ? buffer : "EMPTY");
+}
+
 static int do_chmod(Outcome* out, const char* path, const char* mode_text) {
   long mode;
   if (parse_int(mode_text, &mode) != 0) return set_text(out, "USAGE");
@@ -315,6 +342,7 @@ static int run_step(int argc, char** argv, Outcome* out) {
   else if (IS("tiocsti-high", 1)) do_tiocsti(out, argv[1], "X", 1);
   else if (IS("tiocsti-high", 2)) do_tiocsti(out, argv[1], argv[2], 1);
   else if (IS("tioclinux", 1)) do_tioclinux(out, argv[1]);
+  else if (IS("stat-fd", 1)) do_stat_fd(out, argv[1]);
   else if (IS("fd-open", 1)) do_fd_open(out, argv[1]);
   else if (IS("fd-openat", 2)) do_fd_openat(out, argv[1], argv[2]);
   else if (IS("ls-fds", 0)) list_numbers(out, "/proc/self/fd", 1);
@@ -328,6 +356,7 @@ static int run_step(int argc, char** argv, Outcome* out) {
   else if (IS("sync", 2)) do_sync(out, argv[1], argv[2]);
   else if (IS("lstat", 1)) do_lstat(out, argv[1]);
   else if (IS("readlink", 1)) do_readlink(out, argv[1]);
+  else if (IS("head", 1)) do_head(out, argv[1]);
   else if (IS("open-read", 1)) do_open_read(out, argv[1]);
   else if (IS("open-write", 1)) open_and_write(out, argv[1], O_WRONLY | O_APPEND);
   else if (IS("create", 1)) open_and_write(out, argv[1], O_WRONLY | O_CREAT | O_TRUNC);
@@ -348,10 +377,10 @@ static int run_step(int argc, char** argv, Outcome* out) {
 
 static int usage(void) {
   fputs("usage: probe STEP [+ STEP ...]\n"
-        "steps: tiocsti FD [TEXT] | tiocsti-high FD [TEXT] | tioclinux FD\n"
+        "steps: tiocsti FD [TEXT] | tiocsti-high FD [TEXT] | tioclinux FD | stat-fd FD\n"
         "       fd-open N | fd-openat N REL | ls-fds | proc-pids | cwd | cwd-root\n"
         "       kill PID | ptrace-attach PID | vm-read PID | hold TOKEN SECONDS\n"
-        "       sync READY GO | lstat P | readlink P | open-read P | open-write P\n"
+        "       sync READY GO | lstat P | readlink P | head P | open-read P | open-write P\n"
         "       create P | create-excl P | mkdir P | rmdir P | unlink P | chmod P MODE\n"
         "       rename SRC DST | exchange A B | symlink TARGET P | link SRC DST\n",
         stderr);
