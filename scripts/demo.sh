@@ -47,6 +47,11 @@ printf "net\t%s\n" "$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | tr "\
 printf "env\t%s\n" "${FOO_TOKEN-unset}"
 printf "procs\t%s\n" "$(ps -e -o pid=,comm= | awk "{l = l sep \$2 \"(\" \$1 \")\"; sep=\" \"} END {print NR \": \" l}")"
 printf "uid\t%s\n" "$(id -u)"
+# A repository created during the run is not covered by any mount: its hooks
+# are swept when the command ends.
+printf "nested\t%s\n" "$( (git init -q nested &&
+  printf "#!/bin/sh\necho planted\n" >nested/.git/hooks/pre-commit &&
+  chmod +x nested/.git/hooks/pre-commit && echo planted) 2>&1)"
 '
 
 echo "cordon demo: workspace $ws"
@@ -55,11 +60,13 @@ echo "             \$ FOO_TOKEN=... cordon run -- sh -c '<the attempts below>'"
 echo
 
 rc=0
-output="$(cd "$ws" && HOME="$home" FOO_TOKEN=demo-secret-value "$cordon" run -- sh -c "$inside")" ||
+output="$(cd "$ws" &&
+  HOME="$home" FOO_TOKEN=demo-secret-value "$cordon" run -- sh -c "$inside" 2>"$base/stderr")" ||
   rc=$?
 if ((rc != 0)); then
   echo "cordon run failed with exit status $rc; its output:" >&2
   printf '%s\n' "$output" >&2
+  cat "$base/stderr" >&2
   exit 1
 fi
 
@@ -96,6 +103,7 @@ show "network interfaces (/proc/net/dev)" "lo " net
 show "FOO_TOKEN (set outside)" "unset" env
 show "processes visible (outside: $(ps -e --no-headers | wc -l))" "[1-9]: *" procs
 show "uid (outside: $(id -u))" "$(id -u)" uid
+show "git init nested; plant an executable hook" "planted" nested
 
 echo "afterwards, outside:"
 if [[ -f "$ws/written-inside.txt" ]]; then
@@ -111,6 +119,16 @@ if [[ -e "$tmp_probe" ]]; then
 else
   printf '  ok  %-46s -> %s\n' "the sandbox's /tmp file stayed inside" "yes"
 fi
+
+quarantined=("$ws"/nested/.git/hooks/pre-commit.cordon-quarantined-*)
+if [[ ! -e "$ws/nested/.git/hooks/pre-commit" && -f "${quarantined[0]}" && ! -x "${quarantined[0]}" ]]; then
+  printf '  ok  %-46s -> %s\n' "the planted hook" "renamed aside, not executable"
+else
+  printf '  !!  %-46s -> %s\n' "the planted hook" "still in place"
+  unexpected=$((unexpected + 1))
+fi
+# What cordon said about it (its report goes to stderr).
+sed -e "s|$ws/||g" -e 's/^/      /' "$base/stderr"
 
 # The exit status passes through; a wall-clock limit ends the whole tree.
 status=0
