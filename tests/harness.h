@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -148,6 +149,13 @@ bool path_exists(const std::string& path);       // lstat
 std::vector<std::string> split_lines(const std::string& text);
 std::vector<std::string> split_words(const std::string& text);
 
+// A shell prelude defining `t LABEL CMD [ARGS...]`, which runs CMD (its
+// stdout discarded) and prints "LABEL:ok", or "LABEL:" and the text after the
+// last ": " of the last line of its stderr (the strerror text, with LC_ALL=C).
+extern const char* const kTryShell;
+// The lines "LABEL:RESULT" of an output, as a map (other lines ignored).
+std::map<std::string, std::string> tries(const std::string& out);
+
 // Polls `cond` until it holds or `timeout` passes; true when it held.
 bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout,
                 std::chrono::milliseconds step = std::chrono::milliseconds(20));
@@ -161,8 +169,13 @@ struct HostProc {
 };
 // Every process whose ancestry (PPid chain) reaches `root` (not `root` itself).
 std::vector<HostProc> descendants(pid_t root);
-// Every process whose command line contains `needle`.
+// Every process whose command line contains `needle` (note: cordon's own
+// command line contains the argv of the command it runs).
 std::vector<HostProc> processes_matching(const std::string& needle);
+// Every process whose command line (argv joined with spaces) starts with
+// `prefix`: `processes_started_as("sleep 300.123")` finds the sleep, not the
+// `cordon run -- sleep 300.123` or `sh -c "sleep 300.123 &"` that started it.
+std::vector<HostProc> processes_started_as(const std::string& prefix);
 bool alive(const HostProc& p);  // same PID, same start time, not a zombie
 // A string unique to this test process and call, for marking processes
 // ("300.<n>" works as a sleep duration).

@@ -702,6 +702,13 @@ std::vector<HostProc> processes_matching(const std::string& needle) {
   return out;
 }
 
+std::vector<HostProc> processes_started_as(const std::string& prefix) {
+  std::vector<HostProc> out;
+  for (auto& p : processes_matching(prefix))
+    if (p.cmdline.rfind(prefix, 0) == 0) out.push_back(std::move(p));
+  return out;
+}
+
 bool alive(const HostProc& p) {
   auto f = stat_fields(p.pid);
   if (f.size() < 20 || f[0] == "Z") return false;
@@ -747,6 +754,24 @@ RunResult SandboxTest::run_in(const std::vector<std::string>& cmd, const std::ve
 
 RunResult SandboxTest::sh(const std::string& script, const std::vector<std::string>& flags) {
   return run_in({"sh", "-c", script}, flags);
+}
+
+}  // namespace cordon::test
+
+namespace cordon::test {
+
+const char* const kTryShell =
+    "t() { _l=$1; shift; if _e=$(\"$@\" 2>&1 >/dev/null); then echo \"$_l:ok\"; "
+    "else _e=$(printf '%s\\n' \"$_e\" | tail -n 1); [ -n \"$_e\" ] || _e=silent-failure; echo \"$_l:${_e##*: }\"; fi; }\n";
+
+std::map<std::string, std::string> tries(const std::string& out) {
+  std::map<std::string, std::string> m;
+  for (const auto& line : split_lines(out)) {
+    auto colon = line.find(':');
+    if (colon == std::string::npos || colon == 0) continue;
+    m[line.substr(0, colon)] = line.substr(colon + 1);
+  }
+  return m;
 }
 
 }  // namespace cordon::test

@@ -96,7 +96,7 @@ TEST(Harness, TimeoutKillsTheProcessGroupAndFails) {
       "timed out");
   EXPECT_TRUE(r.timed_out);
   EXPECT_EQ(r.term_signal, SIGKILL);
-  EXPECT_TRUE(eventually([&] { return processes_matching("sleep " + secs).empty(); }, std::chrono::seconds(5)));
+  EXPECT_TRUE(eventually([&] { return processes_started_as("sleep " + secs).empty(); }, std::chrono::seconds(5)));
 }
 
 TEST(Harness, MissingProgramFailsTheTestWithAMessage) {
@@ -118,13 +118,13 @@ TEST(Harness, ProcessStartedInBackgroundCanBeSignalledAndWatched) {
       },
       std::chrono::seconds(5));
   EXPECT_TRUE(found) << "descendants() did not find the background sleep";
-  EXPECT_FALSE(processes_matching("sleep " + secs).empty());
+  EXPECT_FALSE(processes_started_as("sleep " + secs).empty());
   p.signal(SIGUSR1);
   auto r = p.wait();
   EXPECT_EQ(r.exit_code, 9) << r;
   EXPECT_NE(r.out.find("got-usr1"), std::string::npos) << r;
   // The orphaned sleep is still ours to clean up, by PID.
-  for (const auto& k : processes_matching("sleep " + secs)) kill(k.pid, SIGKILL);
+  for (const auto& k : processes_started_as("sleep " + secs)) kill(k.pid, SIGKILL);
 }
 
 TEST(Harness, TempDirWritesAndRemovesReadOnlyTrees) {
