@@ -27,7 +27,8 @@ Result<std::optional<std::string>> read_if_present(const std::string& path) {
   }
   UniqueFd fd(raw);
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return sys_error(fmt::format("cannot stat policy file {}", path));
+  if (::fstat(fd.get(), &st) != 0)
+    return sys_error(fmt::format("cannot stat policy file {}", path));
   if (!S_ISREG(st.st_mode)) {
     return plain_error(fmt::format("policy file {} is not a regular file", path));
   }
@@ -53,8 +54,7 @@ Result<std::optional<std::string>> read_if_present(const std::string& path) {
 }
 
 // Appends the parsed file to `layers`; a missing file is skipped unless required.
-Status load_into(std::vector<Policy>& layers, const std::string& path, Layer layer,
-                 bool required) {
+Status load_into(std::vector<Policy>& layers, const std::string& path, Layer layer, bool required) {
   auto text = read_if_present(path);
   if (!text) return text.error();
   if (!text.value()) {
@@ -113,7 +113,8 @@ Result<Policy> load_policy_file(const std::string& path, Layer layer) {
 
 std::string user_policy_path(std::string_view home, std::string_view xdg_config_home) {
   // XDG Base Directory: a relative XDG_CONFIG_HOME is invalid and ignored.
-  if (xdg_config_home.starts_with("/")) return fmt::format("{}/cordon/policy.toml", xdg_config_home);
+  if (xdg_config_home.starts_with("/"))
+    return fmt::format("{}/cordon/policy.toml", xdg_config_home);
   if (home.starts_with("/")) return fmt::format("{}/.config/cordon/policy.toml", home);
   return {};
 }
@@ -133,9 +134,7 @@ Result<Policy> load_effective(const LoadRequest& request) {
         request.home));
   }
   std::vector<Policy> layers;
-  auto builtin = parse_policy(builtin_default_toml(), "built-in", Layer::BuiltIn);
-  if (!builtin) return builtin.error();  // a bug in builtin.cc; the unit tests parse it
-  layers.push_back(std::move(builtin.value()));
+  layers.push_back(builtin_default());
 
   std::vector<Policy> user;
   std::string user_file = user_policy_path(request.home, request.xdg_config_home);

@@ -18,6 +18,10 @@ namespace cordon::policy {
 // The embedded default policy as TOML text (compiled in), so `policy show`
 // can cite "built-in:LINE". Line 1 is the first line of the returned text.
 std::string_view builtin_default_toml();
+// The same default as a Policy, built without parsing: what load_effective()
+// uses. parse_policy(builtin_default_toml(), "built-in", Layer::BuiltIn)
+// gives the same entries with the same origins (a unit test checks it).
+const Policy& builtin_default();
 
 // Parses one policy file. Errors read "FILE:LINE:COL: <what was expected>",
 // also for unknown sections or keys, wrong types and bad values (a negative
@@ -39,8 +43,8 @@ std::string user_policy_path(std::string_view home, std::string_view xdg_config_
 std::string project_policy_path(std::string_view workspace);
 
 struct LoadRequest {
-  std::string workspace;  // canonical absolute; project file is WORKSPACE/.cordon/policy.toml
-  std::string home;       // absolute; "~" in patterns and the default user file
+  std::string workspace;        // canonical absolute; project file is WORKSPACE/.cordon/policy.toml
+  std::string home;             // absolute; "~" in patterns and the default user file
   std::string xdg_config_home;  // may be empty; used only when absolute
   std::string managed_file = "/etc/cordon/managed.toml";
   // A second managed file (CORDON_MANAGED_POLICY, for tests). It adds to
@@ -48,8 +52,8 @@ struct LoadRequest {
   // what an administrator put in /etc.
   std::string managed_override;
   std::vector<std::string> extra_files;  // --policy FILE..., Layer::User after the user file
-  bool trust_project = false;  // --trust-project (the user file's [trust] is checked too)
-  Policy command_line;         // entries from flags, origin Layer::CommandLine
+  bool trust_project = false;            // --trust-project (the user file's [trust] is checked too)
+  Policy command_line;                   // entries from flags, origin Layer::CommandLine
 };
 
 // Loads built-in < user file < extra files < project file < command line <
@@ -75,8 +79,8 @@ Result<Policy> load_effective(const LoadRequest& request);
 // `home` and `workspace` let the managed checks compare "~/x", "x" and
 // "/abs/x" forms; the two-argument form compares each form only with itself.
 Policy merge(const std::vector<Policy>& layers_in_order, bool trust_project);
-Policy merge(const std::vector<Policy>& layers_in_order, bool trust_project,
-             std::string_view home, std::string_view workspace);
+Policy merge(const std::vector<Policy>& layers_in_order, bool trust_project, std::string_view home,
+             std::string_view workspace);
 
 // Expands "~" / "~/x" with `home` and relative patterns against `workspace`
 // (both absolute); absolute patterns stay. The result is absolute and

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "policy/load.h"
 #include "policy/pattern.h"
@@ -68,8 +69,9 @@ void protect_managed(Policy& out, std::string_view home, std::string_view worksp
         }
       }
       if (hit != nullptr) {
-        ignore(out, field(id), e,
-               fmt::format("the managed policy denies {} ({})", hit->value, origin_text(hit->origin)));
+        ignore(
+            out, field(id), e,
+            fmt::format("the managed policy denies {} ({})", hit->value, origin_text(hit->origin)));
       } else {
         kept.push_back(std::move(e));
       }
@@ -96,8 +98,9 @@ void protect_managed(Policy& out, std::string_view home, std::string_view worksp
       }
     }
     if (hit != nullptr) {
-      ignore(out, field(FieldId::EnvPass), e,
-             fmt::format("the managed policy scrubs {} ({})", hit->value, origin_text(hit->origin)));
+      ignore(
+          out, field(FieldId::EnvPass), e,
+          fmt::format("the managed policy scrubs {} ({})", hit->value, origin_text(hit->origin)));
     } else {
       kept.push_back(std::move(e));
     }
@@ -113,14 +116,14 @@ void pick_timeout(const std::vector<Policy>& layers, Policy& out) {
   }
   if (all.empty()) return;
   // The first smallest, so that of two equal values the lower layer is cited.
-  auto best = *std::min_element(all.begin(), all.end(), [](auto* a, auto* b) {
-    return a->value < b->value;
-  });
+  auto best = *std::min_element(all.begin(), all.end(),
+                                [](auto* a, auto* b) { return a->value < b->value; });
   out.process.timeout_seconds = *best;
   for (const auto* t : all) {
     if (t == best) continue;
-    out.ignored.push_back({field(FieldId::Timeout).name(), value_text(t->value), t->origin,
-                           fmt::format("a shorter timeout applies ({})", origin_text(best->origin))});
+    out.ignored.push_back(
+        {field(FieldId::Timeout).name(), value_text(t->value), t->origin,
+         fmt::format("a shorter timeout applies ({})", origin_text(best->origin))});
   }
 }
 
@@ -128,12 +131,16 @@ void pick_timeout(const std::vector<Policy>& layers, Policy& out) {
 // scrub_environment() and `policy show` see a managed entry as managed.
 void dedupe(PatternList& list) {
   PatternList out;
+  out.reserve(list.size());  // no reallocation: `seen` holds views into out's strings
+  std::unordered_map<std::string_view, size_t> seen;
+  seen.reserve(list.size());
   for (auto& e : list) {
-    auto same = std::find_if(out.begin(), out.end(), [&](const auto& o) { return o.value == e.value; });
-    if (same == out.end()) {
+    auto same = seen.find(e.value);
+    if (same == seen.end()) {
       out.push_back(std::move(e));
-    } else if (e.origin.layer > same->origin.layer) {
-      same->origin = std::move(e.origin);
+      seen.emplace(out.back().value, out.size() - 1);
+    } else if (e.origin.layer > out[same->second].origin.layer) {
+      out[same->second].origin = std::move(e.origin);
     }
   }
   list = std::move(out);
@@ -145,8 +152,8 @@ Policy merge(const std::vector<Policy>& layers_in_order, bool trust_project) {
   return merge(layers_in_order, trust_project, kUnknownHome, kUnknownWorkspace);
 }
 
-Policy merge(const std::vector<Policy>& layers_in_order, bool trust_project,
-             std::string_view home, std::string_view workspace) {
+Policy merge(const std::vector<Policy>& layers_in_order, bool trust_project, std::string_view home,
+             std::string_view workspace) {
   Policy out;
   out.project_trusted = trust_project;
   for (const Policy& layer : layers_in_order) {

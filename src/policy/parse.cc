@@ -3,9 +3,9 @@
 // "FILE:LINE:COL: what was expected" at the exact node that caused it.
 #include <fmt/format.h>
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <cmath>
-#include <toml++/toml.h>
 
 #include "policy/load.h"
 #include "policy/pattern.h"
@@ -70,9 +70,9 @@ class Parser {
         // A key that belongs in a section, written above every header, gets a hint.
         for (const Field& f : fields()) {
           if (f.key == name) {
-            return error_at(key->source().begin,
-                            fmt::format("expected \"{}\" inside [{}], not at the top level", name,
-                                        f.section));
+            return error_at(
+                key->source().begin,
+                fmt::format("expected \"{}\" inside [{}], not at the top level", name, f.section));
           }
         }
         return error_at(key->source().begin,

@@ -17,9 +17,10 @@ Status check_no_control(std::string_view text, std::string_view what) {
   for (size_t i = 0; i < text.size(); ++i) {
     auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x20 || c == 0x7f) {
-      return plain_error(fmt::format("expected a {} without control characters (byte 0x{:02x} at "
-                                     "offset {})",
-                                     what, c, i));
+      return plain_error(
+          fmt::format("expected a {} without control characters (byte 0x{:02x} at "
+                      "offset {})",
+                      what, c, i));
     }
   }
   return ok_status();
@@ -39,10 +40,10 @@ Status check_brackets(std::string_view text, std::string_view what) {
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] != '[') continue;
     size_t end = bracket_end(text, i);
-    if (end == std::string_view::npos || text.substr(i, end - i).find('/') != std::string_view::npos) {
-      return plain_error(
-          fmt::format("expected a {} whose \"[\" is closed by \"]\" (write [[] for a literal \"[\")",
-                      what));
+    if (end == std::string_view::npos ||
+        text.substr(i, end - i).find('/') != std::string_view::npos) {
+      return plain_error(fmt::format(
+          "expected a {} whose \"[\" is closed by \"]\" (write [[] for a literal \"[\")", what));
     }
     i = end - 1;
   }
@@ -164,9 +165,7 @@ std::optional<double> parse_duration(std::string_view text) {
   return total;
 }
 
-bool has_glob(std::string_view text) {
-  return text.find_first_of("*?[") != std::string_view::npos;
-}
+bool has_glob(std::string_view text) { return text.find_first_of("*?[") != std::string_view::npos; }
 
 bool glob_match(std::string_view p, std::string_view t, bool fold_case) {
   // Iterative matching with one backtrack point: the last "*" seen. Linear

@@ -62,8 +62,8 @@ struct Trust {
 // An entry that a file asked for but the merge did not apply, kept so that
 // `cordon policy show` can say what was dropped and why.
 struct Ignored {
-  std::string field;   // "filesystem.allow_read"
-  std::string value;   // the pattern, or the timeout in seconds
+  std::string field;  // "filesystem.allow_read"
+  std::string value;  // the pattern, or the timeout in seconds
   Origin origin;
   std::string reason;  // "project not trusted"
 };

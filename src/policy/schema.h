@@ -31,8 +31,8 @@ enum class FieldKind {
 
 struct Field {
   FieldId id;
-  std::string_view section;     // "filesystem"
-  std::string_view key;         // "allow_read"
+  std::string_view section;  // "filesystem"
+  std::string_view key;      // "allow_read"
   FieldKind kind;
   bool loosens;                 // grants something: dropped from an untrusted project
   std::string_view flag;        // "--allow-read"; empty when there is no flag

@@ -42,7 +42,8 @@ std::string where(const Origin& origin) { return comment_safe(origin_text(origin
 std::string source_line(const Source& s, bool project_trusted) {
   std::string line = fmt::format("#   {}", layer_name(s.layer));
   if (s.name != layer_name(s.layer)) line += ": " + comment_safe(s.name);
-  if (s.layer == Layer::Project) line += project_trusted ? " (trusted)" : " (not trusted: may only tighten)";
+  if (s.layer == Layer::Project)
+    line += project_trusted ? " (trusted)" : " (not trusted: may only tighten)";
   return line + "\n";
 }
 

@@ -15,9 +15,14 @@ Entry<std::string> pattern(std::string value, Layer layer = Layer::BuiltIn) {
 TEST(PolicyEnvironment, ScrubbedNamesAreDroppedOthersKept) {
   Process p;
   p.env_scrub = {pattern("*_TOKEN"), pattern("AWS_*"), pattern("SSH_AUTH_SOCK")};
-  Strings env = {"PATH=/usr/bin",           "GITHUB_TOKEN=ghp_x", "AWS_SECRET_ACCESS_KEY=k",
-                 "SSH_AUTH_SOCK=/tmp/agent", "HOME=/home/u",       "TOKEN=not-a-suffix-match",
-                 "EMPTY=",                   "MY_TOKEN=a=b=c"};
+  Strings env = {"PATH=/usr/bin",
+                 "GITHUB_TOKEN=ghp_x",
+                 "AWS_SECRET_ACCESS_KEY=k",
+                 "SSH_AUTH_SOCK=/tmp/agent",
+                 "HOME=/home/u",
+                 "TOKEN=not-a-suffix-match",
+                 "EMPTY=",
+                 "MY_TOKEN=a=b=c"};
   EXPECT_EQ(scrub_environment(p, env),
             (Strings{"PATH=/usr/bin", "HOME=/home/u", "TOKEN=not-a-suffix-match", "EMPTY="}));
 }
@@ -56,17 +61,16 @@ TEST(PolicyEnvironment, BuiltInDefaultScrubsCommonSecrets) {
   ASSERT_TRUE(builtin.ok());
   Strings env = {"GITHUB_TOKEN=1", "GH_TOKEN=1", "OPENAI_API_KEY=1", "ANTHROPIC_API_KEY=1",
                  "AWS_ACCESS_KEY_ID=1", "AWS_SECRET_ACCESS_KEY=1", "AWS_SESSION_TOKEN=1",
-                 "AZURE_CLIENT_SECRET=1", "SSH_AUTH_SOCK=1", "GPG_AGENT_INFO=1",
-                 "DATABASE_URL=1", "NPM_TOKEN=1", "VAULT_TOKEN=1", "PGPASSWORD_X=1",
-                 "DB_PASSWORD=1", "GOOGLE_APPLICATION_CREDENTIALS=1", "CI_JOB_TOKEN_X=1",
-                 "STRIPE_SECRET_KEY=1",
+                 "AZURE_CLIENT_SECRET=1", "SSH_AUTH_SOCK=1", "GPG_AGENT_INFO=1", "DATABASE_URL=1",
+                 "NPM_TOKEN=1", "VAULT_TOKEN=1", "PGPASSWORD_X=1", "DB_PASSWORD=1",
+                 "GOOGLE_APPLICATION_CREDENTIALS=1", "CI_JOB_TOKEN_X=1", "STRIPE_SECRET_KEY=1",
                  // kept:
                  "PATH=/usr/bin", "HOME=/home/u", "LANG=C.UTF-8", "TERM=xterm", "USER=u",
                  "SHELL=/bin/bash", "EDITOR=vi", "PWD=/ws", "KEYBOARD=us"};
-  EXPECT_EQ(scrub_environment(builtin->process, env),
-            (Strings{"PGPASSWORD_X=1", "PATH=/usr/bin", "HOME=/home/u", "LANG=C.UTF-8",
-                     "TERM=xterm", "USER=u", "SHELL=/bin/bash", "EDITOR=vi", "PWD=/ws",
-                     "KEYBOARD=us"}));
+  EXPECT_EQ(
+      scrub_environment(builtin->process, env),
+      (Strings{"PGPASSWORD_X=1", "PATH=/usr/bin", "HOME=/home/u", "LANG=C.UTF-8", "TERM=xterm",
+               "USER=u", "SHELL=/bin/bash", "EDITOR=vi", "PWD=/ws", "KEYBOARD=us"}));
 }
 
 }  // namespace

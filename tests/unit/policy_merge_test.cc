@@ -139,8 +139,8 @@ deny_read = ["/srv/secret"]
 deny_write = ["/srv/ro"]
 allow_read = ["/srv/secret/managed-opened"]
 )";
-  Policy merged = merge({layer(Layer::User, kUser, "u"), layer(Layer::Managed, kManaged, "m")},
-                        true);
+  Policy merged =
+      merge({layer(Layer::User, kUser, "u"), layer(Layer::Managed, kManaged, "m")}, true);
   // Allows inside (or possibly inside, through a glob) the managed deny are gone;
   // an allow above it ("/") stays, since the deeper deny still wins there.
   EXPECT_EQ(values(merged.filesystem.allow_read),
@@ -178,9 +178,10 @@ TEST(PolicyMerge, LowerLayersMayStillLoosenTheBuiltIn) {
 }
 
 TEST(PolicyMerge, ManagedScrubCannotBePassedByALowerLayer) {
-  Policy merged = merge({layer(Layer::User, "[process]\nenv_pass = [\"AWS_PROFILE\", \"HOME\"]\n", "u"),
-                         layer(Layer::Managed, "[process]\nenv_scrub = [\"AWS_*\"]\n", "m")},
-                        true);
+  Policy merged =
+      merge({layer(Layer::User, "[process]\nenv_pass = [\"AWS_PROFILE\", \"HOME\"]\n", "u"),
+             layer(Layer::Managed, "[process]\nenv_scrub = [\"AWS_*\"]\n", "m")},
+            true);
   EXPECT_EQ(values(merged.process.env_pass), (Strings{"HOME"}));
   const Ignored* pass = find_ignored(merged, "process.env_pass", "AWS_PROFILE");
   ASSERT_NE(pass, nullptr);
@@ -188,20 +189,20 @@ TEST(PolicyMerge, ManagedScrubCannotBePassedByALowerLayer) {
 }
 
 TEST(PolicyMerge, ManagedMayLoosenItself) {
-  Policy merged =
-      merge({layer(Layer::Managed,
-                   "[filesystem]\ndeny_read = [\"/srv\"]\nallow_read = [\"/srv/pub\"]\n"
-                   "[process]\nenv_scrub = [\"*_KEY\"]\nenv_pass = [\"PUBLIC_KEY\"]\n",
-                   "m")},
-            false);
+  Policy merged = merge({layer(Layer::Managed,
+                               "[filesystem]\ndeny_read = [\"/srv\"]\nallow_read = [\"/srv/pub\"]\n"
+                               "[process]\nenv_scrub = [\"*_KEY\"]\nenv_pass = [\"PUBLIC_KEY\"]\n",
+                               "m")},
+                        false);
   EXPECT_EQ(values(merged.filesystem.allow_read), (Strings{"/srv/pub"}));
   EXPECT_EQ(values(merged.process.env_pass), (Strings{"PUBLIC_KEY"}));
 }
 
 TEST(PolicyMerge, DuplicatesAreKeptOnceWithTheHighestOrigin) {
-  Policy merged = merge({layer(Layer::BuiltIn, "[filesystem]\ndeny_read = [\"~/.ssh\", \"~/.aws\"]\n", "b"),
-                         layer(Layer::Managed, "[filesystem]\ndeny_read = [\"~/.ssh\"]\n", "m")},
-                        false);
+  Policy merged =
+      merge({layer(Layer::BuiltIn, "[filesystem]\ndeny_read = [\"~/.ssh\", \"~/.aws\"]\n", "b"),
+             layer(Layer::Managed, "[filesystem]\ndeny_read = [\"~/.ssh\"]\n", "m")},
+            false);
   EXPECT_EQ(values(merged.filesystem.deny_read), (Strings{"~/.ssh", "~/.aws"}));
   EXPECT_EQ(merged.filesystem.deny_read[0].origin.layer, Layer::Managed);
   EXPECT_EQ(merged.filesystem.deny_read[0].origin.source, "m");

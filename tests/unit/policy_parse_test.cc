@@ -65,7 +65,8 @@ projects = ["~/src/myproj", "/srv/work/*"]
 }
 
 TEST(PolicyParse, LayerIsStampedOnEveryEntry) {
-  Policy p = parse_ok("[filesystem]\ndeny_read = [\"x\"]\n[process]\ntimeout = 5\n", Layer::Project);
+  Policy p =
+      parse_ok("[filesystem]\ndeny_read = [\"x\"]\n[process]\ntimeout = 5\n", Layer::Project);
   EXPECT_EQ(p.filesystem.deny_read[0].origin.layer, Layer::Project);
   EXPECT_EQ(p.process.timeout_seconds->origin.layer, Layer::Project);
 }
@@ -93,8 +94,8 @@ TEST(PolicyParse, TimeoutForms) {
     const char* toml;
     double seconds;
   } cases[] = {
-      {"600", 600},        {"2.5", 2.5},           {"\"45s\"", 45},   {"\"10m\"", 600},
-      {"\"1h30m\"", 5400}, {"\"1d\"", 86400},      {"\"90\"", 90},    {"\"1.5h\"", 5400},
+      {"600", 600},         {"2.5", 2.5},           {"\"45s\"", 45}, {"\"10m\"", 600},
+      {"\"1h30m\"", 5400},  {"\"1d\"", 86400},      {"\"90\"", 90},  {"\"1.5h\"", 5400},
       {"\"1h1m1s\"", 3661}, {"31536000", 31536000},
   };
   for (const auto& c : cases) {
@@ -255,6 +256,36 @@ TEST(PolicyParse, BuiltInDefaultParses) {
   size_t line_start = 0;
   for (int line = 1; line < first.origin.line; ++line) line_start = text.find('\n', line_start) + 1;
   EXPECT_EQ(text.substr(line_start, text.find('\n', line_start) - line_start), "  \"/usr\",");
+}
+
+// load_effective() uses the table-built default; its text must parse to the
+// very same entries, at the very same lines.
+TEST(PolicyParse, BuiltInTextAndTableAgree) {
+  auto parsed = parse_policy(builtin_default_toml(), "built-in", Layer::BuiltIn);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().what();
+  const Policy& table = builtin_default();
+  const PatternList* lists[][2] = {
+      {&parsed->filesystem.allow_read, &table.filesystem.allow_read},
+      {&parsed->filesystem.deny_read, &table.filesystem.deny_read},
+      {&parsed->filesystem.allow_write, &table.filesystem.allow_write},
+      {&parsed->filesystem.deny_write, &table.filesystem.deny_write},
+      {&parsed->process.env_pass, &table.process.env_pass},
+      {&parsed->process.env_scrub, &table.process.env_scrub},
+      {&parsed->trust.projects, &table.trust.projects},
+  };
+  for (const auto& pair : lists) {
+    ASSERT_EQ(pair[0]->size(), pair[1]->size());
+    for (size_t i = 0; i < pair[0]->size(); ++i) {
+      const auto& a = (*pair[0])[i];
+      const auto& b = (*pair[1])[i];
+      EXPECT_EQ(a.value, b.value);
+      EXPECT_EQ(a.origin.layer, b.origin.layer);
+      EXPECT_EQ(a.origin.source, b.origin.source);
+      EXPECT_EQ(a.origin.line, b.origin.line) << a.value;
+      EXPECT_EQ(a.origin.column, b.origin.column) << a.value;
+    }
+  }
+  EXPECT_FALSE(table.process.timeout_seconds.has_value());
 }
 
 }  // namespace

@@ -85,8 +85,8 @@ TEST(PolicyPattern, Durations) {
   EXPECT_EQ(parse_duration("1h30m"), 5400);
   EXPECT_EQ(parse_duration("1d2h3m4s"), 93784);
   EXPECT_EQ(parse_duration("365d"), kMaxTimeoutSeconds);
-  for (const char* bad : {"", "0", "0s", "-5", "abc", "10 m", "1h30", "30m1h", "1h1h", "1.s",
-                          ".5", "5.", "1w", "366d", "99999999999999999999", "1e3", " 5", "5 "}) {
+  for (const char* bad : {"", "0", "0s", "-5", "abc", "10 m", "1h30", "30m1h", "1h1h", "1.s", ".5",
+                          "5.", "1w", "366d", "99999999999999999999", "1e3", " 5", "5 "}) {
     EXPECT_FALSE(parse_duration(bad).has_value()) << bad;
   }
 }

@@ -25,7 +25,8 @@ std::vector<std::string> values(const PatternList& list) {
 
 Policy sample() {
   Policy cli;
-  cli.filesystem.deny_read.push_back({"/srv/\"quoted\"\\dir", Origin{Layer::CommandLine, "command line"}});
+  cli.filesystem.deny_read.push_back(
+      {"/srv/\"quoted\"\\dir", Origin{Layer::CommandLine, "command line"}});
   cli.sources.push_back({Layer::CommandLine, "command line"});
   return merge(
       {
@@ -137,21 +138,41 @@ TEST(PolicyBuiltIn, HasTheDesignedDefaults) {
                         "/opt", "/var", "/srv", "/sys", "~"}) {
     EXPECT_TRUE(has(p.filesystem.allow_read, r)) << r;
   }
-  for (const char* d :
-       {"~/.ssh", "~/.aws", "~/.gnupg", "~/.kube", "~/.docker/config.json", "~/.netrc",
-        "~/.config/gcloud", "~/.azure", "~/.git-credentials", "~/.config/gh", "~/.npmrc",
-        "~/.pypirc", "~/.cargo/credentials", "~/.cargo/credentials.toml", "~/.vault-token",
-        "~/.terraform.d/credentials.tfrc.json", "~/.password-store", "~/.local/share/keyrings",
-        "~/.mozilla", "~/.config/google-chrome", "~/.config/chromium", "~/.config/BraveSoftware",
-        "~/.config/1Password", "~/.config/Bitwarden", "~/.claude/.credentials.json",
-        "~/.bash_history", "~/.zsh_history"}) {
+  for (const char* d : {"~/.ssh",
+                        "~/.aws",
+                        "~/.gnupg",
+                        "~/.kube",
+                        "~/.docker/config.json",
+                        "~/.netrc",
+                        "~/.config/gcloud",
+                        "~/.azure",
+                        "~/.git-credentials",
+                        "~/.config/gh",
+                        "~/.npmrc",
+                        "~/.pypirc",
+                        "~/.cargo/credentials",
+                        "~/.cargo/credentials.toml",
+                        "~/.vault-token",
+                        "~/.terraform.d/credentials.tfrc.json",
+                        "~/.password-store",
+                        "~/.local/share/keyrings",
+                        "~/.mozilla",
+                        "~/.config/google-chrome",
+                        "~/.config/chromium",
+                        "~/.config/BraveSoftware",
+                        "~/.config/1Password",
+                        "~/.config/Bitwarden",
+                        "~/.claude/.credentials.json",
+                        "~/.bash_history",
+                        "~/.zsh_history"}) {
     EXPECT_TRUE(has(p.filesystem.deny_read, d)) << d;
   }
   EXPECT_EQ(values(p.filesystem.allow_write), (std::vector<std::string>{"."}));
-  for (const char* w : {".git/hooks", ".git/config", ".gitmodules", ".cordon", ".claude", ".codex",
-                        ".gemini", ".mcp.json", ".vscode", ".idea", ".envrc", ".npmrc", ".bashrc",
-                        ".bash_profile", ".bash_login", ".profile", ".zshrc", ".zshenv",
-                        ".zprofile", ".zlogin", "HEAD", "objects", "refs"}) {
+  for (const char* w :
+       {".git/hooks", ".git/config",   ".gitmodules", ".cordon",  ".claude", ".codex",
+        ".gemini",    ".mcp.json",     ".vscode",     ".idea",    ".envrc",  ".npmrc",
+        ".bashrc",    ".bash_profile", ".bash_login", ".profile", ".zshrc",  ".zshenv",
+        ".zprofile",  ".zlogin",       "HEAD",        "objects",  "refs"}) {
     EXPECT_TRUE(has(p.filesystem.deny_write, w)) << w;
   }
   for (const char* s : {"*_TOKEN", "*_TOKEN_*", "*_SECRET", "*_SECRET_*", "*_KEY", "*_PASSWORD",

@@ -1,0 +1,40 @@
+// The policy flags shared by `cordon run` and `cordon policy show`: their
+// names and help come from the policy schema (policy/schema.h), and their
+// values become the command-line layer of the policy.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "policy/load.h"
+#include "policy/policy.h"
+
+namespace cordon::cli {
+
+struct PolicyFlags {
+  std::vector<std::string> policy_files;
+  bool trust_project = false;
+  std::vector<std::string> allow_read, deny_read, allow_write, deny_write, pass_env;
+  std::string timeout;
+};
+
+// --policy FILE (repeatable), --trust-project, and one flag per schema field
+// that has one: --allow-read P, --deny-read P, --allow-write P, --deny-write P,
+// --pass-env NAME (each repeatable, one value per occurrence), --timeout DURATION.
+void add_policy_flags(CLI::App* sub, PolicyFlags& flags);
+
+// Converts the parsed flags into the CommandLine layer; a bad value gives
+// "--timeout: expected ..." / "--deny-read: expected ...".
+Result<policy::Policy> command_line_policy(const PolicyFlags& flags);
+
+// Builds the LoadRequest from the environment and the flags: HOME (else the
+// passwd entry) made canonical when it exists, XDG_CONFIG_HOME, and
+// CORDON_MANAGED_POLICY (tests: a managed file loaded in addition to
+// /etc/cordon/managed.toml, never instead of it). `workspace` is made
+// canonical and must be a directory.
+Result<policy::LoadRequest> load_request(const PolicyFlags& flags, const std::string& workspace);
+
+}  // namespace cordon::cli
