@@ -23,12 +23,12 @@ struct RunOptions {
   bool unprivileged = false;           // run as the test user instead of the current user
   std::vector<std::string> env;        // full environment "K=V"; empty = inherit the test's own
   std::vector<std::string> extra_env;  // added on top (replacing a variable of the same name)
-  std::string stdin_data;              // fed through a pipe, then closed (written to the pty with stdin_tty)
-  bool stdin_tty = false;              // a new pty as stdin/stdout/stderr and controlling terminal;
-                                       // output is read from the master (into `out`; `err` stays empty)
-  std::vector<int> inherit_fds;        // extra open fds the child inherits, at the same numbers
-  int timeout_seconds = 60;            // then SIGKILL to its process group, and the test fails
-  unsigned short tty_rows = 24;        // the window size set on the pty before the child starts
+  std::string stdin_data;  // fed through a pipe, then closed (written to the pty with stdin_tty)
+  bool stdin_tty = false;  // a new pty as stdin/stdout/stderr and controlling terminal;
+                           // output is read from the master (into `out`; `err` stays empty)
+  std::vector<int> inherit_fds;  // extra open fds the child inherits, at the same numbers
+  int timeout_seconds = 60;      // then SIGKILL to its process group, and the test fails
+  unsigned short tty_rows = 24;  // the window size set on the pty before the child starts
   unsigned short tty_cols = 80;
 };
 
@@ -65,7 +65,8 @@ class Process {
   const std::string& err();
   // Pumps output until `needle` appears in stdout (or stderr), the process
   // exits, or `timeout` passes; true when it appeared.
-  bool wait_for_output(const std::string& needle, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  bool wait_for_output(const std::string& needle,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // Writes to the process's stdin pipe or pty master.
   void write_input(const std::string& data);
   // Closes the stdin pipe (no-op with a pty).
@@ -134,7 +135,8 @@ gid_t test_gid();
 
 // For TEST_P suites that run every case as the caller (root on CI) and as the
 // unprivileged user:
-//   INSTANTIATE_TEST_SUITE_P(Users, MySuite, testing::Values(As::Caller, As::Unprivileged), as_name);
+//   INSTANTIATE_TEST_SUITE_P(Users, MySuite, testing::Values(As::Caller, As::Unprivileged),
+//   as_name);
 enum class As { Caller, Unprivileged };
 std::string as_name(const testing::TestParamInfo<As>& info);  // "caller" / "unprivileged"
 
@@ -201,6 +203,7 @@ class SandboxTest : public testing::TestWithParam<As> {
   TempDir home;  // HOME
 };
 
-std::vector<std::string> run_args(const std::vector<std::string>& flags, const std::vector<std::string>& cmd);
+std::vector<std::string> run_args(const std::vector<std::string>& flags,
+                                  const std::vector<std::string>& cmd);
 
 }  // namespace cordon::test

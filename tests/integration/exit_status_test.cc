@@ -57,7 +57,8 @@ TEST_P(ExitStatus, InvalidPolicyFileIs125NamingFileLineColumnAndNothingRuns) {
   policies.write("bad.toml", "# a policy with a syntax error on line 2\nfilesystem = = 1\n");
   auto r = run_in({"touch", "marker"}, {"--policy", policies.file("bad.toml")});
   EXPECT_EQ(r.exit_code, 125) << r;
-  EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(bad\.toml:2:[0-9]+)"))) << "no file:line:col" << r;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(bad\.toml:2:[0-9]+)")))
+      << "no file:line:col" << r;
   EXPECT_FALSE(ws.exists("marker")) << "the command ran despite the invalid policy";
 }
 
@@ -77,9 +78,11 @@ TEST_P(ExitStatus, TimeoutEndsTheCommandWith124) {
   EXPECT_LT(elapsed, std::chrono::seconds(6)) << r;
   EXPECT_GE(elapsed, std::chrono::milliseconds(900)) << "ended before the timeout" << r;
   std::string err = r.err;
-  std::transform(err.begin(), err.end(), err.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(err.begin(), err.end(), err.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   EXPECT_NE(err.find("timed out"), std::string::npos) << r;
-  const bool gone = eventually([&] { return processes_started_as("sleep " + secs).empty(); }, std::chrono::seconds(3));
+  const bool gone = eventually([&] { return processes_started_as("sleep " + secs).empty(); },
+                               std::chrono::seconds(3));
   EXPECT_TRUE(gone) << "the sleep survived the timeout";
   for (const auto& p : processes_started_as("sleep " + secs)) kill(p.pid, SIGKILL);
 }

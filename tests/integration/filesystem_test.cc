@@ -41,7 +41,8 @@ TEST_P(Filesystem, SystemDirectoriesAreReadableButNotWritable) {
               "t new-root touch /cordon-it-new\n"
               "t append-passwd sh -c ': >> /etc/passwd'\n");
   bool leaked = false;
-  for (const char* p : {"/etc/cordon-it-new", "/usr/cordon-it-new", "/usr/lib/cordon-it-new", "/cordon-it-new"})
+  for (const char* p :
+       {"/etc/cordon-it-new", "/usr/cordon-it-new", "/usr/lib/cordon-it-new", "/cordon-it-new"})
     leaked |= remove_if_leaked(p);
   EXPECT_FALSE(leaked) << "a write reached the host's system directories" << r;
   auto t = tries(r.out);
@@ -54,18 +55,21 @@ TEST_P(Filesystem, SystemDirectoriesAreReadableButNotWritable) {
   EXPECT_EQ(t["new-root"], "Read-only file system") << r;
   // Opening an existing file for writing checks permissions first: root owns
   // /etc/passwd and reaches the read-only mount; anyone else is refused before.
-  EXPECT_EQ(t["append-passwd"], unprivileged() ? "Permission denied" : "Read-only file system") << r;
+  EXPECT_EQ(t["append-passwd"], unprivileged() ? "Permission denied" : "Read-only file system")
+      << r;
 }
 
 TEST_P(Filesystem, CommandStartsInTheWorkspaceAndItsWritesAppearOnTheHost) {
-  auto r = sh("pwd -P; echo hello > created.txt && mkdir -p d/e && echo nested > d/e/f && echo done");
+  auto r =
+      sh("pwd -P; echo hello > created.txt && mkdir -p d/e && echo nested > d/e/f && echo done");
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(split_lines(r.out), (std::vector<std::string>{canonical(ws.path()), "done"})) << r;
   EXPECT_EQ(ws.read("created.txt"), "hello\n");
   EXPECT_EQ(ws.read("d/e/f"), "nested\n");
   struct stat st {};
   ASSERT_EQ(stat(ws.file("created.txt").c_str(), &st), 0);
-  EXPECT_EQ(st.st_uid, expected_uid(unprivileged())) << "the file is not owned by the caller on the host";
+  EXPECT_EQ(st.st_uid, expected_uid(unprivileged()))
+      << "the file is not owned by the caller on the host";
 }
 
 TEST_P(Filesystem, WorkspaceReachedThroughASymlinkIsCanonicalised) {
@@ -73,12 +77,16 @@ TEST_P(Filesystem, WorkspaceReachedThroughASymlinkIsCanonicalised) {
   links.symlink(ws.path(), "ws-link");
   RunOptions o = opts();
   o.cwd = links.file("ws-link");
-  auto r = run_in({"sh", "-c", "pwd -P; readlink /proc/self/cwd; touch via-link && echo done"}, {}, o);
+  auto r =
+      run_in({"sh", "-c", "pwd -P; readlink /proc/self/cwd; touch via-link && echo done"}, {}, o);
   ASSERT_EQ(r.exit_code, 0) << r;
-  EXPECT_EQ(split_lines(r.out), (std::vector<std::string>{canonical(ws.path()), canonical(ws.path()), "done"})) << r;
+  EXPECT_EQ(split_lines(r.out),
+            (std::vector<std::string>{canonical(ws.path()), canonical(ws.path()), "done"}))
+      << r;
   EXPECT_TRUE(ws.exists("via-link"));
 
-  auto flag = cordon(run_args({"--workspace", links.file("ws-link") + "/."}, {"sh", "-c", "pwd -P; touch via-flag"}),
+  auto flag = cordon(run_args({"--workspace", links.file("ws-link") + "/."},
+                              {"sh", "-c", "pwd -P; touch via-flag"}),
                      opts());
   ASSERT_EQ(flag.exit_code, 0) << flag;
   EXPECT_EQ(split_lines(flag.out), std::vector<std::string>{canonical(ws.path())}) << flag;
@@ -89,8 +97,9 @@ TEST_P(Filesystem, WorkspaceFlagChoosesTheWritableDirectory) {
   TempDir elsewhere(unprivileged());
   RunOptions o = opts();
   o.cwd = elsewhere.path();
-  auto r = run_in({"sh", "-c", std::string(kTryShell) + "pwd -P; t ws touch in-ws; t cwd touch " +
-                                   elsewhere.file("in-cwd")},
+  auto r = run_in({"sh", "-c",
+                   std::string(kTryShell) + "pwd -P; t ws touch in-ws; t cwd touch " +
+                       elsewhere.file("in-cwd")},
                   {"--workspace", ws.path()}, o);
   ASSERT_EQ(r.exit_code, 0) << r;
   auto lines = split_lines(r.out);
@@ -100,7 +109,8 @@ TEST_P(Filesystem, WorkspaceFlagChoosesTheWritableDirectory) {
   EXPECT_EQ(t["ws"], "ok") << r;
   EXPECT_NE(t["cwd"], "ok") << r;
   EXPECT_TRUE(ws.exists("in-ws"));
-  EXPECT_FALSE(elsewhere.exists("in-cwd")) << "the caller's cwd was writable although --workspace named another";
+  EXPECT_FALSE(elsewhere.exists("in-cwd"))
+      << "the caller's cwd was writable although --workspace named another";
 }
 
 TEST_P(Filesystem, HomeIsReadableButNotWritable) {
@@ -127,7 +137,8 @@ TEST_P(Filesystem, HomeIsReadableButNotWritable) {
 }
 
 TEST_P(Filesystem, DefaultCredentialStoresAppearEmpty) {
-  const std::vector<std::string> dirs = {".ssh", ".aws", ".gnupg", ".kube", ".config/gcloud", ".azure"};
+  const std::vector<std::string> dirs = {".ssh",  ".aws",           ".gnupg",
+                                         ".kube", ".config/gcloud", ".azure"};
   const std::vector<std::string> files = {".netrc", ".docker/config.json", ".git-credentials"};
   home.write(".ssh/id_ed25519", "SECRET-ssh-key\n", 0600);
   home.write(".ssh/config", "Host x\n  IdentityFile SECRET-ssh-config\n");
@@ -142,8 +153,10 @@ TEST_P(Filesystem, DefaultCredentialStoresAppearEmpty) {
   home.write(".gitconfig", "[user]\n\tname = Test\n");  // an ordinary file next to them
 
   std::string script = std::string(kTryShell);
-  for (const auto& d : dirs) script += "echo \"" + d + "=[$(test -d ~/" + d + " && ls -A ~/" + d + " 2>&1)]\"\n";
-  for (const auto& f : files) script += "echo \"" + f + "=[$(test -f ~/" + f + " && cat ~/" + f + " 2>&1)]\"\n";
+  for (const auto& d : dirs)
+    script += "echo \"" + d + "=[$(test -d ~/" + d + " && ls -A ~/" + d + " 2>&1)]\"\n";
+  for (const auto& f : files)
+    script += "echo \"" + f + "=[$(test -f ~/" + f + " && cat ~/" + f + " 2>&1)]\"\n";
   script +=
       "echo \"gitconfig=[$(cat ~/.gitconfig | tr -d '\\n\\t')]\"\n"
       "t ssh-key cat ~/.ssh/id_ed25519\n"
@@ -158,7 +171,8 @@ TEST_P(Filesystem, DefaultCredentialStoresAppearEmpty) {
   for (const auto& f : files)
     EXPECT_NE(std::find(lines.begin(), lines.end(), f + "=[]"), lines.end())
         << "~/" << f << " is not an empty file inside" << r;
-  EXPECT_NE(std::find(lines.begin(), lines.end(), "gitconfig=[[user]name = Test]"), lines.end()) << r;
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "gitconfig=[[user]name = Test]"), lines.end())
+      << r;
   EXPECT_NE(std::find(lines.begin(), lines.end(), "grep=[]"), lines.end()) << r;
   auto t = tries(r.out);
   EXPECT_EQ(t["ssh-key"], "No such file or directory") << r;
@@ -172,12 +186,14 @@ TEST_P(Filesystem, DefaultCredentialStoresAppearEmpty) {
 TEST_P(Filesystem, DenyReadHidesADirectoryAndAFile) {
   home.write("private/secret.txt", "SECRET-private\n");
   home.write("diary.txt", "SECRET-diary\n");
-  auto r = sh("echo \"dir=[$(ls -A ~/private 2>&1)]\"; echo \"file=[$(cat ~/diary.txt 2>&1)]\"; "
-              "echo \"hostname=[$(cat /etc/hostname 2>&1)]\"",
-              {"--deny-read", home.file("private"), "--deny-read", home.file("diary.txt"), "--deny-read",
-               "/etc/hostname"});
+  auto r =
+      sh("echo \"dir=[$(ls -A ~/private 2>&1)]\"; echo \"file=[$(cat ~/diary.txt 2>&1)]\"; "
+         "echo \"hostname=[$(cat /etc/hostname 2>&1)]\"",
+         {"--deny-read", home.file("private"), "--deny-read", home.file("diary.txt"), "--deny-read",
+          "/etc/hostname"});
   ASSERT_EQ(r.exit_code, 0) << r;
-  EXPECT_EQ(split_lines(r.out), (std::vector<std::string>{"dir=[]", "file=[]", "hostname=[]"})) << r;
+  EXPECT_EQ(split_lines(r.out), (std::vector<std::string>{"dir=[]", "file=[]", "hostname=[]"}))
+      << r;
   // Without the flags, the same reads see the contents (the test can fail).
   auto open = sh("ls -A ~/private; cat ~/diary.txt");
   EXPECT_EQ(open.out, "secret.txt\nSECRET-diary\n") << open;
@@ -202,17 +218,19 @@ TEST_P(Filesystem, AllowReadReopensAFileInsideADefaultCredentialStore) {
   auto r = sh("cat ~/.ssh/known_hosts; echo \"key=[$(cat ~/.ssh/id_ed25519 2>/dev/null)]\"",
               {"--allow-read", home.file(".ssh/known_hosts")});
   ASSERT_EQ(r.exit_code, 0) << r;
-  EXPECT_EQ(split_lines(r.out), (std::vector<std::string>{"example.com ssh-ed25519 AAAA", "key=[]"})) << r;
+  EXPECT_EQ(split_lines(r.out),
+            (std::vector<std::string>{"example.com ssh-ed25519 AAAA", "key=[]"}))
+      << r;
 }
 
 TEST_P(Filesystem, AllowReadOutsideHomeMakesADirectoryVisibleReadOnly) {
   TempDir extra(unprivileged());
   extra.write("data.txt", "shared data\n");
-  const std::string script =
-      std::string(kTryShell) + "t read cat " + extra.file("data.txt") + "\nt write touch " + extra.file("new") + "\n";
+  const std::string script = std::string(kTryShell) + "t read cat " + extra.file("data.txt") +
+                             "\nt write touch " + extra.file("new") + "\n";
   auto hidden = sh(script);
-  EXPECT_EQ(tries(hidden.out)["read"], "No such file or directory") << "a /tmp dir is visible without --allow-read"
-                                                                    << hidden;
+  EXPECT_EQ(tries(hidden.out)["read"], "No such file or directory")
+      << "a /tmp dir is visible without --allow-read" << hidden;
   auto r = sh("cat " + extra.file("data.txt") + "; " + script, {"--allow-read", extra.path()});
   EXPECT_EQ(r.out.rfind("shared data\n", 0), 0u) << r;
   auto t = tries(r.out);
@@ -223,7 +241,8 @@ TEST_P(Filesystem, AllowReadOutsideHomeMakesADirectoryVisibleReadOnly) {
 
 TEST_P(Filesystem, AllowWriteMakesADirectoryWritable) {
   TempDir extra(unprivileged());
-  auto r = sh("echo out > " + extra.file("written") + " && echo done", {"--allow-write", extra.path()});
+  auto r =
+      sh("echo out > " + extra.file("written") + " && echo done", {"--allow-write", extra.path()});
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(extra.read("written"), "out\n") << r;
   // Without the flag it is not.
@@ -257,8 +276,8 @@ TEST_P(Filesystem, TmpIsPrivateAndWritable) {
   TempDir host_tmp;  // something in the host's /tmp
   host_tmp.write("marker", "host\n");
   const std::string inside_name = "/tmp/cordon-it-inside-" + unique_sleep_seconds(0);
-  auto r = sh("test -e " + host_tmp.path() + " && echo host-visible; echo data > " + inside_name + " && cat " +
-              inside_name + "; ls -A /tmp");
+  auto r = sh("test -e " + host_tmp.path() + " && echo host-visible; echo data > " + inside_name +
+              " && cat " + inside_name + "; ls -A /tmp");
   const bool leaked = remove_if_leaked(inside_name);
   ASSERT_EQ(r.exit_code, 0) << r;
   auto lines = split_lines(r.out);
@@ -267,7 +286,8 @@ TEST_P(Filesystem, TmpIsPrivateAndWritable) {
   EXPECT_FALSE(leaked) << "a file written in /tmp inside appeared in the host's /tmp";
   // /tmp holds what the sandbox wrote and, at most, the way to the
   // workspace and home (both temp dirs here); nothing else of the host's.
-  std::set<std::string> allowed = {inside_name.substr(5), ws.path().substr(5), home.path().substr(5)};
+  std::set<std::string> allowed = {inside_name.substr(5), ws.path().substr(5),
+                                   home.path().substr(5)};
   for (size_t i = 1; i < lines.size(); ++i)
     EXPECT_TRUE(allowed.count(lines[i])) << "host /tmp entry visible inside: " << lines[i] << r;
 }
@@ -299,18 +319,23 @@ TEST_P(Filesystem, DevIsMinimalWithItsOwnDevpts) {
               "echo urandom=$(head -c 16 /dev/urandom | wc -c)\n"
               "test -c /dev/tty && echo tty=char\n");
   close(master);
-  ASSERT_NE(split_words(host_pts.out).size(), 1u) << "the host pty did not appear in the host's /dev/pts" << host_pts;
+  ASSERT_NE(split_words(host_pts.out).size(), 1u)
+      << "the host pty did not appear in the host's /dev/pts" << host_pts;
   auto lines = split_lines(r.out);
-  auto has = [&](const std::string& l) { return std::find(lines.begin(), lines.end(), l) != lines.end(); };
+  auto has = [&](const std::string& l) {
+    return std::find(lines.begin(), lines.end(), l) != lines.end();
+  };
   std::set<std::string> dev;
   for (const auto& l : lines)
     if (l.rfind("dev=[", 0) == 0)
       for (const auto& w : split_words(l.substr(5, l.size() - 6))) dev.insert(w);
   for (const char* needed : {"null", "zero", "full", "random", "urandom", "tty", "pts"})
     EXPECT_TRUE(dev.count(needed)) << "/dev/" << needed << " missing" << r;
-  const std::set<std::string> minimal = {"null", "zero", "full", "random", "urandom", "tty", "pts", "ptmx", "shm",
-                                         "fd", "stdin", "stdout", "stderr", "console", "mqueue", "core"};
-  for (const auto& d : dev) EXPECT_TRUE(minimal.count(d)) << "/dev/" << d << " is not part of a minimal /dev" << r;
+  const std::set<std::string> minimal = {
+      "null", "zero", "full",  "random", "urandom", "tty",     "pts",    "ptmx",
+      "shm",  "fd",   "stdin", "stdout", "stderr",  "console", "mqueue", "core"};
+  for (const auto& d : dev)
+    EXPECT_TRUE(minimal.count(d)) << "/dev/" << d << " is not part of a minimal /dev" << r;
   for (const auto& l : lines) {
     if (l.rfind("pts=[", 0) != 0) continue;
     for (const auto& w : split_words(l.substr(5, l.size() - 6)))
@@ -346,8 +371,9 @@ TEST_P(Filesystem, ProcShowsOnlyTheSandboxsProcesses) {
 TEST_P(Filesystem, EveryMountIsNosuidAndNodevOutsideDev) {
   auto r = sh("cat /proc/self/mountinfo");
   ASSERT_EQ(r.exit_code, 0) << r;
-  const std::set<std::string> device_mounts = {"/dev",    "/dev/pts",     "/dev/null", "/dev/zero", "/dev/full",
-                                               "/dev/random", "/dev/urandom", "/dev/tty",  "/dev/console"};
+  const std::set<std::string> device_mounts = {"/dev",         "/dev/pts",  "/dev/null",
+                                               "/dev/zero",    "/dev/full", "/dev/random",
+                                               "/dev/urandom", "/dev/tty",  "/dev/console"};
   int mounts = 0;
   std::string root_fstype;
   for (const auto& line : split_lines(r.out)) {
@@ -366,7 +392,8 @@ TEST_P(Filesystem, EveryMountIsNosuidAndNodevOutsideDev) {
     if (point == "/" && dash != f.end() && dash + 1 != f.end()) root_fstype = *(dash + 1);
   }
   EXPECT_GT(mounts, 3) << r;
-  EXPECT_EQ(root_fstype, "tmpfs") << "the new root is not a fresh tmpfs (or the old root is still attached)" << r;
+  EXPECT_EQ(root_fstype, "tmpfs")
+      << "the new root is not a fresh tmpfs (or the old root is still attached)" << r;
 }
 
 INSTANTIATE_TEST_SUITE_P(Users, Filesystem, testing::Values(As::Caller, As::Unprivileged), as_name);

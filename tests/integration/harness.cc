@@ -44,7 +44,10 @@ namespace {
 
 constexpr const char* kTestUser = "cordon-test";
 
-std::string errno_text(int err) { return std::string(strerrorname_np(err) ? strerrorname_np(err) : "?") + " (" + strerror(err) + ")"; }
+std::string errno_text(int err) {
+  return std::string(strerrorname_np(err) ? strerrorname_np(err) : "?") + " (" + strerror(err) +
+         ")";
+}
 
 std::string join(const std::vector<std::string>& v, const char* sep = " ") {
   std::string s;
@@ -142,8 +145,8 @@ struct ChildFailure {
   int stage;
   int err;
 };
-const char* const kStages[] = {"setsid", "TIOCSCTTY", "dup2", "setgroups", "setgid", "setuid", "chdir", "execve",
-                               "close_range"};
+const char* const kStages[] = {"setsid", "TIOCSCTTY", "dup2",   "setgroups",  "setgid",
+                               "setuid", "chdir",     "execve", "close_range"};
 
 [[noreturn]] void child_fail(int fd, int stage) {
   ChildFailure f{stage, errno};
@@ -193,7 +196,9 @@ HostProc host_proc(pid_t pid, const std::vector<std::string>& f) {
 // ---- RunResult -------------------------------------------------------------
 
 std::ostream& operator<<(std::ostream& os, const RunResult& r) {
-  auto clip = [](const std::string& s) { return s.size() > 6000 ? s.substr(0, 6000) + "\n[...]" : s; };
+  auto clip = [](const std::string& s) {
+    return s.size() > 6000 ? s.substr(0, 6000) + "\n[...]" : s;
+  };
   os << "\n[pid " << r.pid << " exit_code=" << r.exit_code << " term_signal=" << r.term_signal
      << (r.timed_out ? " TIMED OUT" : "") << "]\n--- stdout ---\n"
      << clip(r.out) << "\n--- stderr ---\n"
@@ -221,9 +226,10 @@ Process::Process(const std::vector<std::string>& argv, const RunOptions& opts) :
     for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
   for (const auto& kv : opts.extra_env) env_set(env, kv);
   if (opts.unprivileged) {
-    const bool home_given = std::any_of(opts.extra_env.begin(), opts.extra_env.end(),
-                                        [](const std::string& kv) { return env_name(kv) == "HOME"; }) ||
-                            (!opts.env.empty() && env_get(opts.env, "HOME"));
+    const bool home_given =
+        std::any_of(opts.extra_env.begin(), opts.extra_env.end(),
+                    [](const std::string& kv) { return env_name(kv) == "HOME"; }) ||
+        (!opts.env.empty() && env_get(opts.env, "HOME"));
     if (!home_given) {
       home_ = make_temp_dir("cordon-it-home-");
       if (drop && chown(home_.c_str(), uid, gid) != 0)
@@ -259,7 +265,8 @@ Process::Process(const std::vector<std::string>& argv, const RunOptions& opts) :
     winsize ws{};
     ws.ws_row = opts.tty_rows;
     ws.ws_col = opts.tty_cols;
-    if (ioctl(master_fd_, TIOCSWINSZ, &ws) != 0) throw std::runtime_error("TIOCSWINSZ: " + errno_text(errno));
+    if (ioctl(master_fd_, TIOCSWINSZ, &ws) != 0)
+      throw std::runtime_error("TIOCSWINSZ: " + errno_text(errno));
     const char* name = ptsname(master_fd_);
     slave = name ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
     if (slave < 0) throw std::runtime_error("open pty slave: " + errno_text(errno));
@@ -292,7 +299,8 @@ Process::Process(const std::vector<std::string>& argv, const RunOptions& opts) :
       // Its own process group, so that a timeout kills everything it started
       // that stayed in the group.
       setpgid(0, 0);
-      if (dup2(in_p[0], 0) < 0 || dup2(out_p[1], 1) < 0 || dup2(err_p[1], 2) < 0) child_fail(fail, 2);
+      if (dup2(in_p[0], 0) < 0 || dup2(out_p[1], 1) < 0 || dup2(err_p[1], 2) < 0)
+        child_fail(fail, 2);
     }
     // Nothing but stdio and the fds asked for crosses exec: mark the rest
     // close-on-exec (the failure pipe stays open until exec).
@@ -333,9 +341,9 @@ Process::Process(const std::vector<std::string>& argv, const RunOptions& opts) :
   if (slave >= 0) close(slave);
   if (n == static_cast<ssize_t>(sizeof f)) {
     reap(true);
-    std::string msg = std::string("harness: ") + kStages[f.stage] + " failed for `" + join(argv) + "`" +
-                      (drop ? " as " + std::string(kTestUser) : "") + (cwd ? std::string(" in ") + cwd : "") +
-                      ": " + errno_text(f.err);
+    std::string msg = std::string("harness: ") + kStages[f.stage] + " failed for `" + join(argv) +
+                      "`" + (drop ? " as " + std::string(kTestUser) : "") +
+                      (cwd ? std::string(" in ") + cwd : "") + ": " + errno_text(f.err);
     result_.err = msg;
     ADD_FAILURE() << msg;
     return;
@@ -457,7 +465,9 @@ const std::string& Process::err() {
 bool Process::wait_for_output(const std::string& needle, std::chrono::milliseconds timeout) {
   const auto until = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    if (result_.out.find(needle) != std::string::npos || result_.err.find(needle) != std::string::npos) return true;
+    if (result_.out.find(needle) != std::string::npos ||
+        result_.err.find(needle) != std::string::npos)
+      return true;
     if (std::chrono::steady_clock::now() >= until) return false;
     if (!pump(20)) {
       reap(false);
@@ -486,8 +496,8 @@ RunResult Process::wait() {
       reap(true);
       result_.timed_out = true;
       pump(0);
-      ADD_FAILURE() << "harness: timed out after " << opts_.timeout_seconds << " s; killed pid " << result_.pid
-                    << result_;
+      ADD_FAILURE() << "harness: timed out after " << opts_.timeout_seconds << " s; killed pid "
+                    << result_.pid << result_;
       break;
     }
     if (!pump(20)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -540,7 +550,9 @@ TempDir::TempDir(bool for_unprivileged) : for_unprivileged_(for_unprivileged) {
 
 TempDir::~TempDir() { remove_tree(path_); }
 
-std::string TempDir::file(const std::string& rel) const { return rel.empty() ? path_ : path_ + "/" + rel; }
+std::string TempDir::file(const std::string& rel) const {
+  return rel.empty() ? path_ : path_ + "/" + rel;
+}
 
 void TempDir::own(const std::string& abs) const {
   if (for_unprivileged_ && is_root() && lchown(abs.c_str(), test_uid(), test_gid()) != 0)
@@ -560,7 +572,8 @@ void TempDir::mkdir(const std::string& rel, mode_t mode) {
       throw std::runtime_error("mkdir " + cur + ": " + errno_text(errno));
     }
   }
-  if (chmod(cur.c_str(), mode) != 0) throw std::runtime_error("chmod " + cur + ": " + errno_text(errno));
+  if (chmod(cur.c_str(), mode) != 0)
+    throw std::runtime_error("chmod " + cur + ": " + errno_text(errno));
 }
 
 void TempDir::write(const std::string& rel, const std::string& content, mode_t mode) {
@@ -587,7 +600,8 @@ void TempDir::write(const std::string& rel, const std::string& content, mode_t m
 
 void TempDir::symlink(const std::string& target, const std::string& rel) {
   const std::string abs = file(rel);
-  if (::symlink(target.c_str(), abs.c_str()) != 0) throw std::runtime_error("symlink " + abs + ": " + errno_text(errno));
+  if (::symlink(target.c_str(), abs.c_str()) != 0)
+    throw std::runtime_error("symlink " + abs + ": " + errno_text(errno));
   own(abs);
 }
 
@@ -655,7 +669,8 @@ std::vector<std::string> split_words(const std::string& text) {
   return words;
 }
 
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout, std::chrono::milliseconds step) {
+bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds step) {
   const auto until = std::chrono::steady_clock::now() + timeout;
   while (true) {
     if (cond()) return true;
@@ -724,7 +739,8 @@ std::string unique_sleep_seconds(int whole_seconds) {
 
 // ---- SandboxTest -----------------------------------------------------------
 
-std::vector<std::string> run_args(const std::vector<std::string>& flags, const std::vector<std::string>& cmd) {
+std::vector<std::string> run_args(const std::vector<std::string>& flags,
+                                  const std::vector<std::string>& cmd) {
   std::vector<std::string> a{"run"};
   a.insert(a.end(), flags.begin(), flags.end());
   a.push_back("--");
@@ -732,7 +748,8 @@ std::vector<std::string> run_args(const std::vector<std::string>& flags, const s
   return a;
 }
 
-SandboxTest::SandboxTest() : ws(GetParam() == As::Unprivileged), home(GetParam() == As::Unprivileged) {}
+SandboxTest::SandboxTest()
+    : ws(GetParam() == As::Unprivileged), home(GetParam() == As::Unprivileged) {}
 
 RunOptions SandboxTest::opts() const {
   RunOptions o;
@@ -743,12 +760,13 @@ RunOptions SandboxTest::opts() const {
   return o;
 }
 
-RunResult SandboxTest::run_in(const std::vector<std::string>& cmd, const std::vector<std::string>& flags) {
+RunResult SandboxTest::run_in(const std::vector<std::string>& cmd,
+                              const std::vector<std::string>& flags) {
   return run_in(cmd, flags, opts());
 }
 
-RunResult SandboxTest::run_in(const std::vector<std::string>& cmd, const std::vector<std::string>& flags,
-                              const RunOptions& o) {
+RunResult SandboxTest::run_in(const std::vector<std::string>& cmd,
+                              const std::vector<std::string>& flags, const RunOptions& o) {
   return cordon(run_args(flags, cmd), o);
 }
 
@@ -762,7 +780,8 @@ namespace cordon::test {
 
 const char* const kTryShell =
     "t() { _l=$1; shift; if _e=$(\"$@\" 2>&1 >/dev/null); then echo \"$_l:ok\"; "
-    "else _e=$(printf '%s\\n' \"$_e\" | tail -n 1); [ -n \"$_e\" ] || _e=silent-failure; echo \"$_l:${_e##*: }\"; fi; }\n";
+    "else _e=$(printf '%s\\n' \"$_e\" | tail -n 1); [ -n \"$_e\" ] || _e=silent-failure; echo "
+    "\"$_l:${_e##*: }\"; fi; }\n";
 
 std::map<std::string, std::string> tries(const std::string& out) {
   std::map<std::string, std::string> m;

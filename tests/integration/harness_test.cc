@@ -96,7 +96,8 @@ TEST(Harness, TimeoutKillsTheProcessGroupAndFails) {
       "timed out");
   EXPECT_TRUE(r.timed_out);
   EXPECT_EQ(r.term_signal, SIGKILL);
-  EXPECT_TRUE(eventually([&] { return processes_started_as("sleep " + secs).empty(); }, std::chrono::seconds(5)));
+  EXPECT_TRUE(eventually([&] { return processes_started_as("sleep " + secs).empty(); },
+                         std::chrono::seconds(5)));
 }
 
 TEST(Harness, MissingProgramFailsTheTestWithAMessage) {
@@ -107,7 +108,8 @@ TEST(Harness, MissingProgramFailsTheTestWithAMessage) {
 
 TEST(Harness, ProcessStartedInBackgroundCanBeSignalledAndWatched) {
   const std::string secs = unique_sleep_seconds(100);
-  Process p({"sh", "-c", "trap 'echo got-usr1; exit 9' USR1; echo ready; sleep " + secs + " & wait"}, {});
+  Process p(
+      {"sh", "-c", "trap 'echo got-usr1; exit 9' USR1; echo ready; sleep " + secs + " & wait"}, {});
   ASSERT_TRUE(p.wait_for_output("ready")) << p.out();
   // "ready" comes before the background sleep has necessarily exec'd.
   bool found = eventually(

@@ -16,8 +16,9 @@ using Namespaces = SandboxTest;
 TEST_P(Namespaces, CommandKeepsTheCallersUidAndGid) {
   auto r = sh("id -u; id -g");
   ASSERT_EQ(r.exit_code, 0) << r;
-  EXPECT_EQ(split_lines(r.out), (std::vector<std::string>{std::to_string(expected_uid(unprivileged())),
-                                                          std::to_string(expected_gid(unprivileged()))}))
+  EXPECT_EQ(split_lines(r.out),
+            (std::vector<std::string>{std::to_string(expected_uid(unprivileged())),
+                                      std::to_string(expected_gid(unprivileged()))}))
       << r;
 }
 
@@ -33,8 +34,10 @@ TEST_P(Namespaces, EveryNamespaceDiffersFromTheHosts) {
   ASSERT_EQ(in_lines.size(), kinds.size()) << inside;
   ASSERT_EQ(out_lines.size(), kinds.size()) << outside;
   for (size_t i = 0; i < kinds.size(); ++i) {
-    EXPECT_NE(in_lines[i], out_lines[i]) << kinds[i] << " namespace is shared with the host" << inside;
-    EXPECT_NE(in_lines[i].find("[4026"), std::string::npos) << "no namespace id read: " << in_lines[i];
+    EXPECT_NE(in_lines[i], out_lines[i])
+        << kinds[i] << " namespace is shared with the host" << inside;
+    EXPECT_NE(in_lines[i].find("[4026"), std::string::npos)
+        << "no namespace id read: " << in_lines[i];
   }
 }
 
@@ -63,9 +66,11 @@ TEST_P(Namespaces, LoopbackCarriesTrafficInside) {
   // A listener and a client inside the sandbox's own loopback.
   const std::string script =
       "use IO::Socket::INET;"
-      "my $l = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0, Proto => 'tcp') or die "
+      "my $l = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0, Proto "
+      "=> 'tcp') or die "
       "\"listen: $!\";"
-      "my $c = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $l->sockport, Proto => 'tcp') or die "
+      "my $c = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $l->sockport, Proto => "
+      "'tcp') or die "
       "\"connect: $!\";"
       "my $a = $l->accept; print $c \"ping\\n\"; my $got = <$a>; print \"inside:$got\";";
   auto r = run_in({"perl", "-e", script});

@@ -26,7 +26,8 @@ TEST_P(ProcessBoundary, CommandRunsInANewSession) {
   // Inside: a session whose leader is outside the pid namespace reads as 0.
   auto r = sh("cut -d' ' -f6 /proc/self/stat");
   ASSERT_EQ(r.exit_code, 0) << r;
-  EXPECT_NE(split_words(r.out), std::vector<std::string>{"0"}) << "the command shares the caller's session" << r;
+  EXPECT_NE(split_words(r.out), std::vector<std::string>{"0"})
+      << "the command shares the caller's session" << r;
 
   // From the host: the sandboxed processes are in another session than cordon.
   const std::string secs = unique_sleep_seconds(100);
@@ -42,7 +43,8 @@ TEST_P(ProcessBoundary, CommandRunsInANewSession) {
       std::chrono::seconds(10)));
   const pid_t cordon_sid = host_sid(p.pid());
   ASSERT_GT(cordon_sid, 0);
-  for (const auto& s : sleeps) EXPECT_NE(host_sid(s.pid), cordon_sid) << "sleep " << s.pid << " in cordon's session";
+  for (const auto& s : sleeps)
+    EXPECT_NE(host_sid(s.pid), cordon_sid) << "sleep " << s.pid << " in cordon's session";
 }
 
 TEST_P(ProcessBoundary, OnlyStdioIsOpenEvenWhenTheCallerLeaksAnFd) {
@@ -55,7 +57,9 @@ TEST_P(ProcessBoundary, OnlyStdioIsOpenEvenWhenTheCallerLeaksAnFd) {
   // Uncontained, the fds do reach the command (the test can fail).
   auto outside = run({"ls", "/proc/self/fd"}, o);
   auto fds_outside = split_words(outside.out);
-  EXPECT_NE(std::find(fds_outside.begin(), fds_outside.end(), std::to_string(high)), fds_outside.end()) << outside;
+  EXPECT_NE(std::find(fds_outside.begin(), fds_outside.end(), std::to_string(high)),
+            fds_outside.end())
+      << outside;
 
   auto r = run_in({"ls", "/proc/self/fd"}, {}, o);
   close(leaked);
@@ -95,7 +99,8 @@ TEST_P(ProcessBoundary, SecretsAreScrubbedFromTheEnvironment) {
   auto names = env_names(r.out);
   for (const auto& [k, v] : kSecrets) {
     EXPECT_FALSE(names.count(k)) << k << " reached the command" << r;
-    EXPECT_EQ(r.out.find(v), std::string::npos) << "the value of " << k << " reached the command" << r;
+    EXPECT_EQ(r.out.find(v), std::string::npos)
+        << "the value of " << k << " reached the command" << r;
   }
   const auto lines = split_lines(r.out);
   EXPECT_NE(std::find(lines.begin(), lines.end(), "LANG=C.UTF-8"), lines.end()) << r;
@@ -114,7 +119,8 @@ TEST_P(ProcessBoundary, PassEnvLetsANamedVariableThrough) {
   EXPECT_FALSE(names.count("MY_API_KEY")) << r;
 }
 
-INSTANTIATE_TEST_SUITE_P(Users, ProcessBoundary, testing::Values(As::Caller, As::Unprivileged), as_name);
+INSTANTIATE_TEST_SUITE_P(Users, ProcessBoundary, testing::Values(As::Caller, As::Unprivileged),
+                         as_name);
 
 }  // namespace
 }  // namespace cordon::test

@@ -22,7 +22,8 @@ bool all_gone(const std::vector<HostProc>& procs) {
 
 std::string describe(const std::vector<HostProc>& procs) {
   std::string s;
-  for (const auto& p : procs) s += "  " + std::to_string(p.pid) + (alive(p) ? " alive: " : " gone: ") + p.cmdline + "\n";
+  for (const auto& p : procs)
+    s += "  " + std::to_string(p.pid) + (alive(p) ? " alive: " : " gone: ") + p.cmdline + "\n";
   return s;
 }
 
@@ -33,7 +34,8 @@ TEST_P(ProcessTree, BackgroundChildrenAreKilledWhenTheCommandExits) {
     const std::string secs = unique_sleep_seconds(300);
     auto r = run({"sh", "-c", "sleep " + secs + " >/dev/null 2>&1 & echo $!"}, opts());
     ASSERT_EQ(r.exit_code, 0) << r;
-    EXPECT_FALSE(processes_started_as("sleep " + secs).empty()) << "the scan does not see a leftover sleep";
+    EXPECT_FALSE(processes_started_as("sleep " + secs).empty())
+        << "the scan does not see a leftover sleep";
     kill_leftovers("sleep " + secs);
   }
   // Contained: a plain background child, one that keeps stdout open, and a
@@ -47,9 +49,10 @@ TEST_P(ProcessTree, BackgroundChildrenAreKilledWhenTheCommandExits) {
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_LT(elapsed, std::chrono::seconds(5)) << "cordon waited for the background children" << r;
   for (const auto& secs : {quiet, loud, daemon}) {
-    const bool gone =
-        eventually([&] { return processes_started_as("sleep " + secs).empty(); }, std::chrono::seconds(5));
-    EXPECT_TRUE(gone) << "sleep " << secs << " survived the command" << describe(processes_started_as("sleep " + secs));
+    const bool gone = eventually([&] { return processes_started_as("sleep " + secs).empty(); },
+                                 std::chrono::seconds(5));
+    EXPECT_TRUE(gone) << "sleep " << secs << " survived the command"
+                      << describe(processes_started_as("sleep " + secs));
     kill_leftovers("sleep " + secs);
   }
 }
@@ -67,7 +70,8 @@ TEST_P(ProcessTree, SigkillOfCordonTakesTheWholeSandboxWithIt) {
       [&] {
         tree = descendants(p.pid());
         int found = 0;
-        for (const auto& t : tree) found += t.cmdline == "sleep " + secs || t.cmdline == "sleep " + inner;
+        for (const auto& t : tree)
+          found += t.cmdline == "sleep " + secs || t.cmdline == "sleep " + inner;
         return found == 2;
       },
       std::chrono::seconds(10)))
@@ -87,13 +91,16 @@ TEST_P(ProcessTree, TimeoutKillsTheWholeTree) {
   auto r = sh("sleep " + bg + " & (setsid sleep " + bg + " &); sleep " + secs, {"--timeout", "1s"});
   EXPECT_EQ(r.exit_code, 124) << r;
   for (const auto& s : {secs, bg}) {
-    const bool gone = eventually([&] { return processes_started_as("sleep " + s).empty(); }, std::chrono::seconds(5));
-    EXPECT_TRUE(gone) << "sleep " << s << " survived the timeout" << describe(processes_started_as("sleep " + s));
+    const bool gone = eventually([&] { return processes_started_as("sleep " + s).empty(); },
+                                 std::chrono::seconds(5));
+    EXPECT_TRUE(gone) << "sleep " << s << " survived the timeout"
+                      << describe(processes_started_as("sleep " + s));
     kill_leftovers("sleep " + s);
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Users, ProcessTree, testing::Values(As::Caller, As::Unprivileged), as_name);
+INSTANTIATE_TEST_SUITE_P(Users, ProcessTree, testing::Values(As::Caller, As::Unprivileged),
+                         as_name);
 
 }  // namespace
 }  // namespace cordon::test

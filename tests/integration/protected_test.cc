@@ -15,10 +15,11 @@ namespace cordon::test {
 namespace {
 
 // The default deny_write list of DESIGN.md, relative to the workspace.
-const std::vector<std::string> kProtectedFiles = {".git/config", ".gitmodules", ".mcp.json", ".envrc", ".npmrc",
-                                                  ".bashrc",     ".profile",    ".zshrc",    "HEAD"};
-const std::vector<std::string> kProtectedDirs = {".git/hooks", ".cordon", ".claude", ".codex", ".gemini",
-                                                 ".vscode",    ".idea",   "objects", "refs"};
+const std::vector<std::string> kProtectedFiles = {".git/config", ".gitmodules", ".mcp.json",
+                                                  ".envrc",      ".npmrc",      ".bashrc",
+                                                  ".profile",    ".zshrc",      "HEAD"};
+const std::vector<std::string> kProtectedDirs = {
+    ".git/hooks", ".cordon", ".claude", ".codex", ".gemini", ".vscode", ".idea", "objects", "refs"};
 
 std::string dir_of(const std::string& rel) {
   auto slash = rel.rfind('/');
@@ -31,10 +32,10 @@ class Protected : public SandboxTest {
   RunOptions git_opts(const std::string& cwd) const {
     RunOptions o = opts();
     o.cwd = cwd;
-    o.extra_env.insert(o.extra_env.end(),
-                       {"GIT_CONFIG_NOSYSTEM=1", "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
-                        "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com",
-                        "GIT_CEILING_DIRECTORIES=" + dir_of(cwd)});
+    o.extra_env.insert(o.extra_env.end(), {"GIT_CONFIG_NOSYSTEM=1", "GIT_AUTHOR_NAME=t",
+                                           "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t",
+                                           "GIT_COMMITTER_EMAIL=t@example.com",
+                                           "GIT_CEILING_DIRECTORIES=" + dir_of(cwd)});
     return o;
   }
   RunResult git(const std::vector<std::string>& args, const std::string& cwd) const {
@@ -75,7 +76,8 @@ TEST_P(Protected, ExistingProtectedPathsCannotBeWrittenRenamedOverOrDeleted) {
   for (const auto& f : kProtectedFiles) {
     const std::string tmp = dir_of(f) + "/cordon-it-tmp";
     script += "t 'write " + f + "' sh -c 'echo x >> " + f + "'\n";
-    script += "echo y > " + tmp + "; t 'rename-over " + f + "' mv -f " + tmp + " " + f + "; rm -f " + tmp + "\n";
+    script += "echo y > " + tmp + "; t 'rename-over " + f + "' mv -f " + tmp + " " + f +
+              "; rm -f " + tmp + "\n";
     script += "t 'delete " + f + "' rm -f " + f + "\n";
     script += "t 'rename-away " + f + "' mv " + f + " " + f + ".moved\n";
   }
@@ -83,11 +85,14 @@ TEST_P(Protected, ExistingProtectedPathsCannotBeWrittenRenamedOverOrDeleted) {
     const std::string tmp = dir_of(d) + "/cordon-it-tmpdir";
     script += "t 'create-in " + d + "' touch " + d + "/new\n";
     script += "t 'write-in " + d + "' sh -c 'echo x >> " + d + "/keep'\n";
-    script += "mkdir " + tmp + "; t 'rename-over " + d + "' mv -fT " + tmp + " " + d + "; rmdir " + tmp + "\n";
+    script += "mkdir " + tmp + "; t 'rename-over " + d + "' mv -fT " + tmp + " " + d + "; rmdir " +
+              tmp + "\n";
     script += "t 'delete " + d + "' rmdir " + d + "\n";
     script += "t 'rename-away " + d + "' mv " + d + " " + d + ".moved\n";
   }
-  script += "printf '#!/bin/sh\\necho pwned\\n' > .git/hooks/pre-commit 2>/dev/null && echo hook-written\n";
+  script +=
+      "printf '#!/bin/sh\\necho pwned\\n' > .git/hooks/pre-commit 2>/dev/null && echo "
+      "hook-written\n";
   script += "t hookspath git config core.hooksPath /tmp/x\n";
   auto r = sh(script);
   auto t = tries(r.out);
@@ -126,11 +131,13 @@ TEST_P(Protected, MissingProtectedNamesCannotBeCreatedAndLeaveNothingBehind) {
   const std::string before = listing();
   std::string script = kTryShell;
   for (const auto& f : kProtectedFiles) {
-    if (f == ".git/config") continue;  // .git itself is not protected; see the nested-repository tests
+    if (f == ".git/config")
+      continue;  // .git itself is not protected; see the nested-repository tests
     script += "t 'create " + f + "' sh -c 'echo x > " + f + "'\n";
     script += "t 'mkdir " + f + "' mkdir " + f + "\n";
     script += "t 'symlink " + f + "' ln -s /tmp " + f + "\n";
-    script += "echo y > cordon-it-tmp; t 'rename-onto " + f + "' mv cordon-it-tmp " + f + "; rm -f cordon-it-tmp\n";
+    script += "echo y > cordon-it-tmp; t 'rename-onto " + f + "' mv cordon-it-tmp " + f +
+              "; rm -f cordon-it-tmp\n";
   }
   for (const auto& d : kProtectedDirs) {
     if (d == ".git/hooks") continue;
@@ -172,8 +179,8 @@ TEST_P(Protected, MissingProtectedNamesCannotBeCreatedAndLeaveNothingBehind) {
   std::string after;
   for (const auto& line : split_lines(listing())) {
     const std::string p = line.substr(2);
-    if (p == "./config" || p == "./description" || p.rfind("./info", 0) == 0 || p.rfind("./hooks", 0) == 0 ||
-        p.rfind("./branches", 0) == 0)
+    if (p == "./config" || p == "./description" || p.rfind("./info", 0) == 0 ||
+        p.rfind("./hooks", 0) == 0 || p.rfind("./branches", 0) == 0)
       continue;
     after += line + "\n";
   }
@@ -202,12 +209,14 @@ TEST_P(Protected, GitInsideTheSandboxSeesNoPlaceholders) {
   ws.write("src/main.c", "int main(void) { return 0; }\n");
   const auto status_outside = git({"status", "--porcelain=v1", "-uall"}, ws.path());
   ASSERT_EQ(status_outside.exit_code, 0) << status_outside;
-  auto r = sh(
-      "git status --porcelain=v1 -uall; echo log=$(git log -1 --format=%s HEAD 2>&1); "
-      "git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m agent && echo committed");
+  auto r =
+      sh("git status --porcelain=v1 -uall; echo log=$(git log -1 --format=%s HEAD 2>&1); "
+         "git add -A && git -c user.name=t -c user.email=t@example.com commit -q -m agent && echo "
+         "committed");
   EXPECT_EQ(r.out, status_outside.out + "log=init\ncommitted\n") << r;
   auto files = git({"show", "--name-only", "--format=", "HEAD"}, ws.path());
-  EXPECT_EQ(files.out, "src/main.c\n") << "the agent's commit holds more than its own work" << files;
+  EXPECT_EQ(files.out, "src/main.c\n")
+      << "the agent's commit holds more than its own work" << files;
 }
 
 // The workspace's own .git/hooks is read-only for the whole run, so nothing
@@ -221,7 +230,8 @@ TEST_P(Protected, HookInstalledJustBeforeTheRunIsLeftAlone) {
   struct stat st {};
   ASSERT_EQ(lstat(ws.file(".git/hooks/pre-commit").c_str(), &st), 0)
       << "the user's own hook was moved away" << r;
-  EXPECT_TRUE(S_ISREG(st.st_mode) && (st.st_mode & 0100)) << "the user's own hook is no longer executable";
+  EXPECT_TRUE(S_ISREG(st.st_mode) && (st.st_mode & 0100))
+      << "the user's own hook is no longer executable";
   EXPECT_EQ(r.err, "") << "cordon reported the user's own hook as planted" << r;
 }
 
@@ -234,14 +244,17 @@ struct Plant {
 };
 const Plant kPlants[] = {
     {"hook",
-     "git init -q sub && printf '#!/bin/sh\\necho pwned; touch %s\\n' \"$PWNED\" > sub/.git/hooks/pre-commit && "
+     "git init -q sub && printf '#!/bin/sh\\necho pwned; touch %s\\n' \"$PWNED\" > "
+     "sub/.git/hooks/pre-commit && "
      "chmod +x sub/.git/hooks/pre-commit && echo planted",
      "sub/.git/hooks"},
     {"hooks_path",
-     "git init -q sub && mkdir -p hk && printf '#!/bin/sh\\necho pwned; touch %s\\n' \"$PWNED\" > hk/pre-commit && "
+     "git init -q sub && mkdir -p hk && printf '#!/bin/sh\\necho pwned; touch %s\\n' \"$PWNED\" > "
+     "hk/pre-commit && "
      "chmod +x hk/pre-commit && git -C sub config core.hooksPath \"$PWD/hk\" && echo planted",
      "sub/.git/config"},
-    {"fsmonitor", "git init -q sub && git -C sub config core.fsmonitor \"touch $PWNED; false\" && echo planted",
+    {"fsmonitor",
+     "git init -q sub && git -C sub config core.fsmonitor \"touch $PWNED; false\" && echo planted",
      "sub/.git/config"},
 };
 
@@ -266,7 +279,8 @@ TEST_P(NestedRepository, HooksPlantedDuringTheRunAreReportedAndNeutralised) {
       auto planted = run({"sh", "-c", plant.script}, o);
       ASSERT_EQ(planted.out, "planted\n") << planted;
       use_outside(control.file("sub"));
-      ASSERT_TRUE(path_exists(marker)) << "the uncontained plant did not run; the test proves nothing";
+      ASSERT_TRUE(path_exists(marker))
+          << "the uncontained plant did not run; the test proves nothing";
     }
 
     TempDir w(unprivileged());
@@ -282,16 +296,19 @@ TEST_P(NestedRepository, HooksPlantedDuringTheRunAreReportedAndNeutralised) {
     if (std::string(plant.name) == "hook") {
       struct stat st {};
       const std::string hook = w.file("sub/.git/hooks/pre-commit");
-      const bool executable = lstat(hook.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+      const bool executable =
+          lstat(hook.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
       EXPECT_FALSE(executable) << hook << " is still an executable hook";
     }
     if (path_exists(w.file("sub/.git"))) use_outside(w.file("sub"));
-    EXPECT_FALSE(path_exists(marker)) << "the planted " << plant.name << " ran outside after the run" << r;
+    EXPECT_FALSE(path_exists(marker))
+        << "the planted " << plant.name << " ran outside after the run" << r;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Users, Protected, testing::Values(As::Caller, As::Unprivileged), as_name);
-INSTANTIATE_TEST_SUITE_P(Users, NestedRepository, testing::Values(As::Caller, As::Unprivileged), as_name);
+INSTANTIATE_TEST_SUITE_P(Users, NestedRepository, testing::Values(As::Caller, As::Unprivileged),
+                         as_name);
 
 }  // namespace
 }  // namespace cordon::test

@@ -22,15 +22,17 @@ TEST_P(Signals, TrappedSignalsAreForwardedToTheCommand) {
   for (const auto& f : kForwarded) {
     SCOPED_TRACE(f.name);
     const std::string secs = unique_sleep_seconds(100);
-    const std::string script = std::string("trap 'echo got-") + f.name + "; exit " + std::to_string(f.trap_status) +
-                               "' " + f.name + "; echo ready; sleep " + secs + " & wait";
+    const std::string script = std::string("trap 'echo got-") + f.name + "; exit " +
+                               std::to_string(f.trap_status) + "' " + f.name +
+                               "; echo ready; sleep " + secs + " & wait";
     Process p({cordon_bin(), "run", "--", "sh", "-c", script}, opts());
     ASSERT_TRUE(p.wait_for_output("ready")) << p.out() << p.err();
     p.signal(f.sig);
     auto r = p.wait();
     EXPECT_EQ(r.exit_code, f.trap_status) << r;
     EXPECT_NE(r.out.find(std::string("got-") + f.name), std::string::npos) << r;
-    EXPECT_TRUE(eventually([&] { return processes_started_as("sleep " + secs).empty(); }, std::chrono::seconds(5)));
+    EXPECT_TRUE(eventually([&] { return processes_started_as("sleep " + secs).empty(); },
+                           std::chrono::seconds(5)));
     for (const auto& l : processes_started_as("sleep " + secs)) kill(l.pid, SIGKILL);
   }
 }
@@ -41,12 +43,14 @@ TEST_P(Signals, UnhandledSignalEndsTheCommandWith128PlusN) {
     const std::string secs = unique_sleep_seconds(100);
     Process p({cordon_bin(), "run", "--", "sleep", secs}, opts());
     // Signal only once the sleep runs inside (not cordon during its set-up).
-    ASSERT_TRUE(eventually([&] { return !processes_started_as("sleep " + secs).empty(); }, std::chrono::seconds(10)))
+    ASSERT_TRUE(eventually([&] { return !processes_started_as("sleep " + secs).empty(); },
+                           std::chrono::seconds(10)))
         << p.out() << p.err();
     p.signal(f.sig);
     auto r = p.wait();
     EXPECT_EQ(r.exit_code, 128 + f.sig) << r;
-    EXPECT_TRUE(eventually([&] { return processes_started_as("sleep " + secs).empty(); }, std::chrono::seconds(5)));
+    EXPECT_TRUE(eventually([&] { return processes_started_as("sleep " + secs).empty(); },
+                           std::chrono::seconds(5)));
     for (const auto& l : processes_started_as("sleep " + secs)) kill(l.pid, SIGKILL);
   }
 }
@@ -69,7 +73,8 @@ TEST_P(Signals, SignalDuringSetUpIsNotLost) {
     const auto elapsed = std::chrono::steady_clock::now() - start;
     const bool ended_by_it = r.exit_code == 128 + SIGINT || r.term_signal == SIGINT;
     EXPECT_TRUE(ended_by_it) << r;
-    EXPECT_LT(elapsed, std::chrono::seconds(3)) << "the command ran on as if no signal had come" << r;
+    EXPECT_LT(elapsed, std::chrono::seconds(3))
+        << "the command ran on as if no signal had come" << r;
     for (const auto& l : processes_started_as("sleep " + secs)) kill(l.pid, SIGKILL);
     if (!ended_by_it) break;  // one lost signal is enough to show it
   }

@@ -39,7 +39,8 @@ TEST_P(Terminal, WindowSizeChangesAreForwarded) {
   o.tty_rows = 33;
   o.tty_cols = 111;
   o.timeout_seconds = 30;
-  Process p({cordon_bin(), "run", "--", "sh", "-c", "stty size; while read x; do stty size; done"}, o);
+  Process p({cordon_bin(), "run", "--", "sh", "-c", "stty size; while read x; do stty size; done"},
+            o);
   ASSERT_TRUE(p.wait_for_output("33 111")) << p.out();
   p.resize(40, 120);
   // The resize and the next keystroke travel separately; ask until it shows.
@@ -57,7 +58,8 @@ TEST_P(Terminal, WindowSizeChangesAreForwarded) {
 TEST_P(Terminal, WithoutATerminalStdinIsAPipeAndDataFlows) {
   RunOptions o = opts();
   o.stdin_data = "piped-data\nsecond line\n";
-  auto r = run_in({"sh", "-c", "if test -t 0 || test -t 1; then echo tty; else echo notty; fi; cat"}, {}, o);
+  auto r = run_in(
+      {"sh", "-c", "if test -t 0 || test -t 1; then echo tty; else echo notty; fi; cat"}, {}, o);
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "notty\npiped-data\nsecond line\n") << r;
 }
@@ -65,7 +67,9 @@ TEST_P(Terminal, WithoutATerminalStdinIsAPipeAndDataFlows) {
 TEST_P(Terminal, LargeInputAndOutputThroughPipes) {
   RunOptions o = opts();
   o.stdin_data = std::string(1 << 20, 'a');
-  auto r = run_in({"sh", "-c", "wc -c; head -c 2000000 /dev/zero | wc -c; head -c 100000 /dev/zero >&2"}, {}, o);
+  auto r =
+      run_in({"sh", "-c", "wc -c; head -c 2000000 /dev/zero | wc -c; head -c 100000 /dev/zero >&2"},
+             {}, o);
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(split_words(r.out), (std::vector<std::string>{"1048576", "2000000"})) << r;
   EXPECT_EQ(r.err.size(), 100000u);

@@ -9,8 +9,8 @@ namespace {
 using Workspace = SandboxTest;
 
 // Directories that must never become the writable workspace by accident.
-const std::vector<std::string> kSystemDirs = {"/usr", "/usr/bin", "/usr/lib", "/etc", "/bin",
-                                              "/lib", "/sbin",    "/var",     "/boot", "/usr/share"};
+const std::vector<std::string> kSystemDirs = {
+    "/usr", "/usr/bin", "/usr/lib", "/etc", "/bin", "/lib", "/sbin", "/var", "/boot", "/usr/share"};
 
 void expect_refused(const RunResult& r, const std::string& what) {
   EXPECT_EQ(r.exit_code, 125) << what << r;
@@ -33,8 +33,10 @@ TEST_P(Workspace, HomeItselfAsWorkspaceIsRefused) {
   o.cwd = home.path();
   expect_refused(run_in({"echo", "ran"}, {}, o), "cwd $HOME");
   expect_refused(run_in({"echo", "ran"}, {"--workspace", home.path()}), "--workspace $HOME");
-  expect_refused(run_in({"echo", "ran"}, {"--workspace", home.path() + "/."}), "--workspace $HOME/.");
-  expect_refused(run_in({"echo", "ran"}, {"--workspace", links.file("home-link")}), "--workspace link-to-$HOME");
+  expect_refused(run_in({"echo", "ran"}, {"--workspace", home.path() + "/."}),
+                 "--workspace $HOME/.");
+  expect_refused(run_in({"echo", "ran"}, {"--workspace", links.file("home-link")}),
+                 "--workspace link-to-$HOME");
   o.cwd = links.file("home-link");
   expect_refused(run_in({"echo", "ran"}, {}, o), "cwd link-to-$HOME");
 }
@@ -58,7 +60,8 @@ TEST_P(Workspace, ForceWorkspaceAcceptsTheHomeDirectory) {
 }
 
 TEST_P(Workspace, NonexistentWorkspaceIsRefused) {
-  expect_refused(run_in({"echo", "ran"}, {"--workspace", ws.file("does/not/exist")}), "nonexistent");
+  expect_refused(run_in({"echo", "ran"}, {"--workspace", ws.file("does/not/exist")}),
+                 "nonexistent");
 }
 
 TEST_P(Workspace, RegularFileAsWorkspaceIsRefused) {
