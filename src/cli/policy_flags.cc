@@ -135,8 +135,8 @@ Result<policy::LoadRequest> load_request(const PolicyFlags& flags, const std::st
   if (!home) return home.error();
   request.home = *home;
   if (const char* xdg = std::getenv("XDG_CONFIG_HOME")) request.xdg_config_home = xdg;
-  // For tests: an extra managed file. load_effective() loads it after
-  // /etc/cordon/managed.toml, so it can only add to an administrator's rules.
+  // For tests: a stand-in managed file. load_effective() refuses it when the
+  // real one exists, so it can never replace or loosen an administrator's rules.
   if (const char* managed = std::getenv("CORDON_MANAGED_POLICY"))
     request.managed_override = managed;
 

@@ -32,8 +32,8 @@ Result<policy::Policy> command_line_policy(const PolicyFlags& flags);
 
 // Builds the LoadRequest from the environment and the flags: HOME (else the
 // passwd entry) made canonical when it exists, XDG_CONFIG_HOME, and
-// CORDON_MANAGED_POLICY (tests: a managed file loaded in addition to
-// /etc/cordon/managed.toml, never instead of it). `workspace` is made
+// CORDON_MANAGED_POLICY (tests: a stand-in managed file, refused by
+// load_effective() when /etc/cordon/managed.toml exists). `workspace` is made
 // canonical and must be a directory.
 Result<policy::LoadRequest> load_request(const PolicyFlags& flags, const std::string& workspace);
 

@@ -151,10 +151,20 @@ Result<Policy> load_effective(const LoadRequest& request) {
   Policy command_line = as_command_line(request.command_line);
   if (!empty_layer(command_line)) layers.push_back(std::move(command_line));
 
+  size_t before_managed = layers.size();
   if (!request.managed_file.empty()) {
     CORDON_TRY(load_into(layers, request.managed_file, Layer::Managed, false));
   }
   if (!request.managed_override.empty() && request.managed_override != request.managed_file) {
+    // Two managed files would let the stand-in loosen the real one (a
+    // managed env_pass overrides a managed scrub, a managed allow is never
+    // filtered), and replacing it would switch it off: refuse both.
+    if (layers.size() != before_managed) {
+      return plain_error(fmt::format(
+          "CORDON_MANAGED_POLICY={} cannot be used while {} exists: the variable stands in for "
+          "the managed policy on test machines only; unset it",
+          request.managed_override, request.managed_file));
+    }
     CORDON_TRY(load_into(layers, request.managed_override, Layer::Managed, false));
   }
   return merge(layers, trust, request.home, request.workspace);

@@ -47,9 +47,10 @@ struct LoadRequest {
   std::string home;             // absolute; "~" in patterns and the default user file
   std::string xdg_config_home;  // may be empty; used only when absolute
   std::string managed_file = "/etc/cordon/managed.toml";
-  // A second managed file (CORDON_MANAGED_POLICY, for tests). It adds to
-  // managed_file and never replaces it, so the variable cannot switch off
-  // what an administrator put in /etc.
+  // A stand-in managed file for tests (CORDON_MANAGED_POLICY), used only when
+  // managed_file does not exist; when it does, load_effective() refuses to
+  // run rather than let an environment variable replace, or add loosening
+  // "managed" entries beside, what an administrator wrote.
   std::string managed_override;
   std::vector<std::string> extra_files;  // --policy FILE..., Layer::User after the user file
   bool trust_project = false;            // --trust-project (the user file's [trust] is checked too)
@@ -57,7 +58,7 @@ struct LoadRequest {
 };
 
 // Loads built-in < user file < extra files < project file < command line <
-// managed file(s) and merges them. Missing user, project and managed files
+// managed file and merges them. Missing user, project and managed files
 // are skipped; a missing --policy file, an unreadable or an invalid file is
 // an error. The project is trusted when request.trust_project is set or a
 // [trust] projects pattern from the user or a --policy file matches the

@@ -171,7 +171,7 @@ TEST_F(PolicyLoadRequest, FromEnvironmentAndFlags) {
   EXPECT_EQ(request->workspace, root_ + "/home/ws");  // canonical
   EXPECT_EQ(request->home, root_ + "/home");          // canonical too, so [trust] compares
   EXPECT_EQ(request->xdg_config_home, "/xdg");
-  EXPECT_EQ(request->managed_file, "/etc/cordon/managed.toml");  // never replaced
+  EXPECT_EQ(request->managed_file, "/etc/cordon/managed.toml");  // kept: load checks it
   EXPECT_EQ(request->managed_override, "/tmp/test-managed.toml");
   EXPECT_EQ(request->extra_files, (Strings{"/p.toml"}));
   EXPECT_TRUE(request->trust_project);

@@ -188,14 +188,24 @@ TEST_F(PolicyLoad, UnreadableFileIsAnError) {
   EXPECT_EQ(load_error(), "cannot open policy file " + user_file() + ": Permission denied");
 }
 
-TEST_F(PolicyLoad, ManagedOverrideAddsToTheManagedFile) {
-  write(request_.managed_file, "[filesystem]\ndeny_read = [\"/admin\"]\n");
+TEST_F(PolicyLoad, ManagedStandInForTests) {
   write(root_ + "/test-managed.toml", "[filesystem]\ndeny_read = [\"/test\"]\n");
   request_.managed_override = root_ + "/test-managed.toml";
   Policy p = load_ok();
-  EXPECT_TRUE(has(p.filesystem.deny_read, "/admin"));
   EXPECT_TRUE(has(p.filesystem.deny_read, "/test"));
   EXPECT_EQ(p.filesystem.deny_read.back().origin.layer, Layer::Managed);
+}
+
+TEST_F(PolicyLoad, ManagedStandInIsRefusedWhereTheRealManagedFileExists) {
+  // A stand-in beside the real file could loosen it (a managed env_pass
+  // overrides a managed scrub); instead of it, it would switch it off.
+  write(request_.managed_file, "[process]\nenv_scrub = [\"CORP_*\"]\n");
+  write(root_ + "/test-managed.toml", "[process]\nenv_pass = [\"*\"]\n");
+  request_.managed_override = root_ + "/test-managed.toml";
+  EXPECT_EQ(load_error(), "CORDON_MANAGED_POLICY=" + root_ +
+                              "/test-managed.toml cannot be used while " + request_.managed_file +
+                              " exists: the variable stands in for the managed policy on test "
+                              "machines only; unset it");
 }
 
 TEST_F(PolicyLoad, ManagedDenyBeatsTheUsersAllowAcrossForms) {
