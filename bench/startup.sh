@@ -42,6 +42,7 @@ trap 'rm -rf "$ws"' EXIT
 
 # hyperfine -N: no intermediate shell, so nothing but the command is timed.
 # The working directory is the workspace, which cordon takes as its own.
+load="$(cut -d" " -f1-3 /proc/loadavg)"
 cd "$ws"
 hyperfine -N --style basic --warmup "$warmup" --runs "$runs" \
   --export-json "$out_dir/startup.json" \
@@ -51,7 +52,7 @@ hyperfine -N --style basic --warmup "$warmup" --runs "$runs" \
   -n cordon "'$cordon' run $cordon_args -- /bin/true"
 
 {
-  echo "### Startup, $(date -u +%Y-%m-%d) ($(nproc) cores, Linux $(uname -r))"
+  echo "### Startup, $(date -u +%Y-%m-%d) ($(nproc) cores, Linux $(uname -r), load average before: $load)"
   echo
   echo "cordon $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')," \
     "$(bwrap --version), $(hyperfine --version); $runs runs after $warmup warm-up runs each."

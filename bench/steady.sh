@@ -109,6 +109,7 @@ git -c user.name=bench -c user.email=bench@localhost.invalid commit -q -m "gener
 "$cordon" run $cordon_args -- git status --porcelain >/dev/null ||
   { echo "'cordon run -- git status' fails here; nothing to measure" >&2; exit 1; }
 
+load="$(cut -d" " -f1-3 /proc/loadavg)"
 c="'$cordon' run $cordon_args --"
 common=(-N --style basic --warmup 2 --runs "$runs")
 
@@ -132,7 +133,7 @@ hyperfine "${common[@]}" --export-json "$out_dir/steady-make.json" \
   -n cordon "$c make -s -C proj -j2"
 
 {
-  echo "### Steady state, $(date -u +%Y-%m-%d) ($(nproc) cores, Linux $(uname -r))"
+  echo "### Steady state, $(date -u +%Y-%m-%d) ($(nproc) cores, Linux $(uname -r), load average before: $load)"
   echo
   echo "cordon $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?'), $(hyperfine --version);" \
     "$runs runs after 2 warm-up runs each; $files files ($passes passes per run), $c_files C files."
