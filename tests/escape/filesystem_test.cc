@@ -1,0 +1,194 @@
+// Escape through the filesystem (THREATS.md, "Filesystem"): a symlink in the
+// workspace pointing outside (Codex CVE-2025-55345), a hard link in the
+// workspace to a file outside (srt documents it), and the agent choosing its
+// own writable root (Codex CVE-2025-59532).
+//
+// "Outside" is a temporary directory next to the workspace. The sandbox has a
+// private /tmp, so it does not see it at all unless a flag shows it; most
+// tests show it read-only (`--allow-read`), which is the harder case: the
+// target exists inside, and only the mount's read-only flag stops the write.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "escape/escape.h"
+
+namespace cordon::test::escape {
+namespace {
+
+constexpr const char* kOriginal = "original content\n";
+
+class FilesystemEscape : public testing::TestWithParam<As> {
+ protected:
+  FilesystemEscape() : scene(GetParam() == As::Unprivileged) {}
+  Scene scene;
+
+  // A fresh scene for the uncontained leg, so that what it changed does not
+  // leak into the contained one.
+  Scene fresh() const { return Scene(scene.unprivileged()); }
+};
+
+// ws/link -> OUTSIDE/target.txt: writing through it changes the file outside
+// when uncontained; inside, the target is read-only (or absent).
+TEST_P(FilesystemEscape, SymlinkToOutsideFileCannotBeWrittenThrough) {
+  const std::vector<std::vector<std::string>> steps = {{"open-write", "link"}, {"create", "link"}};
+  {
+    Scene bare = fresh();
+    bare.outside.write("target.txt", kOriginal);
+    bare.ws.symlink(bare.outside.file("target.txt"), "link");
+    EXPECT_EQ(bare.bare(steps), "OK OK");
+    EXPECT_NE(bare.outside.read("target.txt"), kOriginal) << "uncontained, the write must land outside";
+  }
+  scene.outside.write("target.txt", kOriginal);
+  scene.ws.symlink(scene.outside.file("target.txt"), "link");
+  const auto before = snapshot(scene.outside.path());
+  EXPECT_EQ(scene.inside(steps, scene.show_outside()), "EROFS EROFS");
+  EXPECT_EQ(scene.inside(steps), "ENOENT ENOENT") << "not shown, the target does not exist inside";
+  EXPECT_EQ(snapshot(scene.outside.path()), before);
+  EXPECT_EQ(scene.outside.read("target.txt"), kOriginal);
+}
+
+// ws/dirlink -> OUTSIDE: creating, renaming and removing through it.
+TEST_P(FilesystemEscape, SymlinkToOutsideDirectoryCannotBeWrittenThrough) {
+  const std::vector<std::vector<std::string>> steps = {{"create", "dirlink/new.txt"},
+                                                       {"mkdir", "dirlink/newdir"},
+                                                       {"rename", "dirlink/target.txt", "dirlink/moved.txt"},
+                                                       {"unlink", "dirlink/moved.txt"}};
+  {
+    Scene bare = fresh();
+    bare.outside.write("target.txt", kOriginal);
+    bare.ws.symlink(bare.outside.path(), "dirlink");
+    EXPECT_EQ(bare.bare(steps), "OK OK OK OK");
+    EXPECT_TRUE(bare.outside.exists("new.txt"));
+  }
+  scene.outside.write("target.txt", kOriginal);
+  scene.ws.symlink(scene.outside.path(), "dirlink");
+  const auto before = snapshot(scene.outside.path());
+  EXPECT_EQ(scene.inside(steps, scene.show_outside()), "EROFS EROFS EROFS EROFS");
+  EXPECT_EQ(snapshot(scene.outside.path()), before);
+}
+
+// A dangling link whose target would be created outside by O_CREAT.
+TEST_P(FilesystemEscape, DanglingSymlinkCannotCreateItsTargetOutside) {
+  {
+    Scene bare = fresh();
+    bare.ws.symlink(bare.outside.file("planted.sh"), "dangling");
+    EXPECT_EQ(bare.bare({{"create", "dangling"}}), "OK");
+    EXPECT_TRUE(bare.outside.exists("planted.sh"));
+  }
+  scene.ws.symlink(scene.outside.file("planted.sh"), "dangling");
+  const auto before = snapshot(scene.outside.path());
+  EXPECT_EQ(scene.inside({{"create", "dangling"}}, scene.show_outside()), "EROFS");
+  EXPECT_EQ(snapshot(scene.outside.path()), before);
+  EXPECT_FALSE(scene.outside.exists("planted.sh"));
+}
+
+// The command plants the link itself (the workspace is writable, so that
+// works) and writes through it, absolutely and relatively ("../" climbs from
+// the workspace to its parent, where the outside directory lies).
+TEST_P(FilesystemEscape, SymlinkPlantedInsideDoesNotReachOutside) {
+  auto steps_for = [](const Scene& s) {
+    const std::string name = s.outside.path().substr(s.outside.path().rfind('/') + 1);
+    return std::vector<std::vector<std::string>>{{"symlink", s.outside.file("target.txt"), "abs"},
+                                                 {"open-write", "abs"},
+                                                 {"symlink", "../" + name + "/target.txt", "rel"},
+                                                 {"open-write", "rel"}};
+  };
+  {
+    Scene bare = fresh();
+    bare.outside.write("target.txt", kOriginal);
+    EXPECT_EQ(bare.bare(steps_for(bare)), "OK OK OK OK");
+  }
+  scene.outside.write("target.txt", kOriginal);
+  const auto before = snapshot(scene.outside.path());
+  EXPECT_EQ(scene.inside(steps_for(scene), scene.show_outside()), "OK EROFS OK EROFS");
+  EXPECT_EQ(snapshot(scene.outside.path()), before);
+}
+
+// A hard link made before the run: the same inode as a file outside, reached
+// through the writable workspace mount. Read-only mounts elsewhere do not
+// help here; cordon must notice the link count.
+TEST_P(FilesystemEscape, HardLinkToOutsideFileCannotBeWrittenThrough) {
+  const std::vector<std::vector<std::string>> steps = {{"open-write", "hardlink"}, {"create", "hardlink"}};
+  {
+    Scene bare = fresh();
+    bare.outside.write("target.txt", kOriginal);
+    ASSERT_EQ(link(bare.outside.file("target.txt").c_str(), bare.ws.file("hardlink").c_str()), 0)
+        << errno_name(errno);
+    EXPECT_EQ(bare.bare(steps), "OK OK");
+    EXPECT_NE(bare.outside.read("target.txt"), kOriginal) << "uncontained, the write must land outside";
+  }
+  scene.outside.write("target.txt", kOriginal);
+  ASSERT_EQ(link(scene.outside.file("target.txt").c_str(), scene.ws.file("hardlink").c_str()), 0)
+      << errno_name(errno);
+  const auto before = snapshot(scene.outside.path());
+  EXPECT_EQ(scene.inside(steps), "EROFS EROFS") << "outside not shown";
+  EXPECT_EQ(scene.inside(steps, scene.show_outside()), "EROFS EROFS") << "outside shown read-only";
+  EXPECT_EQ(snapshot(scene.outside.path()), before);
+  EXPECT_EQ(scene.outside.read("target.txt"), kOriginal);
+}
+
+// Making the hard link from inside: the outside file is on a read-only mount,
+// the workspace on another, and link(2) does not cross mounts.
+TEST_P(FilesystemEscape, HardLinkToOutsideCannotBeCreatedInside) {
+  auto steps_for = [](const Scene& s) {
+    return std::vector<std::vector<std::string>>{{"link", s.outside.file("target.txt"), "hardlink"},
+                                                 {"open-write", "hardlink"}};
+  };
+  {
+    Scene bare = fresh();
+    bare.outside.write("target.txt", kOriginal);
+    EXPECT_EQ(bare.bare(steps_for(bare)), "OK OK");
+  }
+  scene.outside.write("target.txt", kOriginal);
+  const auto before = snapshot(scene.outside.path());
+  EXPECT_EQ(scene.inside(steps_for(scene), scene.show_outside()), "EXDEV ENOENT");
+  EXPECT_EQ(snapshot(scene.outside.path()), before);
+}
+
+// The workspace is the one directory the command may write; it must not be
+// the whole system or the home directory because someone (an agent writing
+// its own command line) asked. Nothing runs: exit 125 and no output.
+TEST_P(FilesystemEscape, RootOrSystemDirectoryAsWorkspaceIsRefused) {
+  scene.outside.symlink("/", "rootlink");
+  const std::vector<std::string> workspaces = {"/", "/usr", "/etc", "/tmp/..", scene.outside.file("rootlink"),
+                                               scene.outside.file("rootlink") + "/"};
+  for (const auto& w : workspaces) {
+    auto r = scene.inside_run({{"cwd"}}, {"--workspace", w});
+    EXPECT_EQ(r.exit_code, 125) << "--workspace " << w << r;
+    EXPECT_EQ(r.out, "") << "--workspace " << w;
+  }
+}
+
+TEST_P(FilesystemEscape, HomeAsWorkspaceIsRefusedUnlessForced) {
+  const std::string home = scene.home.path();
+  const std::string base = home.substr(home.rfind('/') + 1);
+  const std::vector<std::vector<std::string>> steps = {{"create", home + "/planted"}};
+  // The probe lies in the usual workspace, which is then not the workspace.
+  const std::vector<std::string> show_probe = {"--allow-read", scene.ws.path()};
+
+  for (const auto& w : {home, home + "/", home + "/../" + base, home + "/."}) {
+    auto flags = show_probe;
+    flags.insert(flags.end(), {"--workspace", w});
+    auto r = scene.inside_run(steps, flags);
+    EXPECT_EQ(r.exit_code, 125) << "--workspace " << w << r;
+    EXPECT_FALSE(scene.home.exists("planted")) << "--workspace " << w;
+  }
+  // The default workspace is the caller's cwd: standing in $HOME is the same.
+  RunOptions o = scene.opts();
+  o.cwd = home;
+  auto r = cordon(run_args(show_probe, probe_argv(scene.probe, steps)), o);
+  EXPECT_EQ(r.exit_code, 125) << "cwd = $HOME" << r;
+  EXPECT_FALSE(scene.home.exists("planted"));
+
+  // What the refusal prevents: forced, the home directory is writable.
+  auto forced_flags = show_probe;
+  forced_flags.insert(forced_flags.end(), {"--workspace", home, "--force-workspace"});
+  auto forced = scene.inside_run(steps, forced_flags);
+  EXPECT_EQ(outcome(forced), "OK");
+  EXPECT_TRUE(scene.home.exists("planted"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Users, FilesystemEscape, testing::Values(As::Caller, As::Unprivileged), as_name);
+
+}  // namespace
+}  // namespace cordon::test::escape
