@@ -84,6 +84,11 @@ TEST(Workspace, RefusesRootHomeAndSystemDirectories) {
   EXPECT_NE(unsafe_workspace_reason("/home", "/home/u"), "");
   EXPECT_NE(unsafe_workspace_reason("/etc", "/home/u"), "");
   EXPECT_NE(unsafe_workspace_reason("/usr", "/home/u"), "");
+  EXPECT_NE(unsafe_workspace_reason("/usr/sbin", "/home/u"), "");  // /sbin, canonical
+  EXPECT_NE(unsafe_workspace_reason("/etc/ssh", "/home/u"), "");
+  EXPECT_NE(unsafe_workspace_reason("/tmp", "/home/u"), "");
+  EXPECT_EQ(unsafe_workspace_reason("/usr/local/src/proj", "/home/u"), "");
+  EXPECT_EQ(unsafe_workspace_reason("/etcetera", "/home/u"), "");
   EXPECT_EQ(unsafe_workspace_reason("/home/u/src/proj", "/home/u"), "");
   EXPECT_EQ(unsafe_workspace_reason("/tmp/x", "/home/u"), "");
 }
