@@ -241,21 +241,27 @@ struct Plant {
   const char* name;
   const char* script;    // run in the workspace; $PWNED is the marker path
   const char* reported;  // what cordon's stderr must name
+  const char* key;       // a git config key that must be unset outside afterwards, or nullptr
+  bool proves_itself;    // the plant, uncontained, creates $PWNED on the next commit
 };
 const Plant kPlants[] = {
     {"hook",
      "git init -q sub && printf '#!/bin/sh\\necho pwned; touch %s\\n' \"$PWNED\" > "
      "sub/.git/hooks/pre-commit && "
      "chmod +x sub/.git/hooks/pre-commit && echo planted",
-     "sub/.git/hooks"},
+     "sub/.git/hooks", nullptr, true},
     {"hooks_path",
      "git init -q sub && mkdir -p hk && printf '#!/bin/sh\\necho pwned; touch %s\\n' \"$PWNED\" > "
      "hk/pre-commit && "
      "chmod +x hk/pre-commit && git -C sub config core.hooksPath \"$PWD/hk\" && echo planted",
-     "sub/.git/config"},
+     "sub/.git/config", "core.hooksPath", true},
     {"fsmonitor",
      "git init -q sub && git -C sub config core.fsmonitor \"touch $PWNED; false\" && echo planted",
-     "sub/.git/config"},
+     "sub/.git/config", "core.fsmonitor", true},
+    // Hooks from the host's /tmp, which the test does not write to: only the
+    // report and the neutralised setting are checked.
+    {"hooks_path_tmp", "git init -q sub && git -C sub config core.hooksPath /tmp/x && echo planted",
+     "sub/.git/config", "core.hooksPath", false},
 };
 
 class NestedRepository : public Protected {
@@ -271,7 +277,7 @@ TEST_P(NestedRepository, HooksPlantedDuringTheRunAreReportedAndNeutralised) {
   for (const Plant& plant : kPlants) {
     SCOPED_TRACE(plant.name);
     // Uncontained, the plant works: the user's next commit runs it.
-    {
+    if (plant.proves_itself) {
       TempDir control(unprivileged());
       RunOptions o = git_opts(control.path());
       const std::string marker = control.file("PWNED");
@@ -299,6 +305,10 @@ TEST_P(NestedRepository, HooksPlantedDuringTheRunAreReportedAndNeutralised) {
       const bool executable =
           lstat(hook.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
       EXPECT_FALSE(executable) << hook << " is still an executable hook";
+    }
+    if (plant.key && path_exists(w.file("sub/.git"))) {
+      auto value = git({"config", "--get", plant.key}, w.file("sub"));
+      EXPECT_EQ(value.out, "") << plant.key << " is still set in sub/.git/config" << value;
     }
     if (path_exists(w.file("sub/.git"))) use_outside(w.file("sub"));
     EXPECT_FALSE(path_exists(marker))
