@@ -38,6 +38,10 @@ std::string current_dir() {
 
 int run(const RunFlags& flags) {
   if (flags.command.empty()) return fail("no command given: cordon run [options] -- CMD ARGS...");
+  // From the first moment, the signals we forward are held rather than
+  // acted on: one that arrives while the sandbox is being set up is passed
+  // to the command as soon as it runs, instead of killing cordon halfway.
+  sandbox::block_forwarded_signals();
   const char* home_env = std::getenv("HOME");
   std::string home = home_env != nullptr ? home_env : "";
   std::string cwd = current_dir();
@@ -68,17 +72,13 @@ int run(const RunFlags& flags) {
   auto spec = sandbox::plan(effective.value(), input);
   if (!spec.ok()) return fail(spec.error().what());
 
-  // The sweep looks at what changed from here on; ctime cannot be set back.
-  struct timespec start {};
-  clock_gettime(CLOCK_REALTIME, &start);
-  start.tv_sec -= 1;  // filesystem timestamps are coarser than the clock
   auto placeholders = sandbox::PlaceholderLease::acquire(spec->workspace, spec->placeholders);
   if (!placeholders.ok()) return fail(placeholders.error().what());
 
   auto outcome = sandbox::supervise(spec.value());
 
   placeholders->release();
-  for (const auto& f : sandbox::sweep_workspace(spec->workspace, start))
+  for (const auto& f : sandbox::sweep_workspace(spec->workspace, spec->git_baseline))
     std::fprintf(stderr, "cordon: %s: %s; %s\n", f.path.c_str(), f.what.c_str(),
                  f.action.c_str());
   if (!outcome.error.empty()) std::fprintf(stderr, "cordon: %s\n", outcome.error.c_str());

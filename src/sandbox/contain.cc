@@ -22,9 +22,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <span>
 #include <string>
 
 #include "sandbox/fds.h"
+#include "sandbox/landlock.h"
+#include "sandbox/seccomp.h"
 #include "sandbox/mounts.h"
 
 extern char** environ;
@@ -198,7 +201,10 @@ Status verify(const std::vector<int>& keep) {
     int sig = sigwaitinfo(&set, &info);
     if (sig < 0) continue;
     if (sig != SIGCHLD) {
-      kill(-command, sig);
+      // Until the command has called setsid() its process group does not
+      // exist yet; then the signal goes to the process itself, where it
+      // waits (blocked) until the command restores the caller's mask.
+      if (kill(-command, sig) != 0 && errno == ESRCH) kill(command, sig);
       continue;
     }
     int status = 0;
@@ -254,9 +260,28 @@ void contain_and_exec(const ChildSetup& setup) {
   // 9. no_new_privs: execve can never grant privileges again (setuid
   //    binaries, file capabilities), which Landlock and seccomp also need.
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(sock, sys_error("set no_new_privs"));
-  // 10. Landlock, then seccomp last (issue #3).
-  // 11. Check what the sequence left, then report ready.
+  // 10. Check what the sequence left before the walls go up (verify reads
+  //     /proc, which the seccomp filter leaves alone but let us not rely on it).
   if (auto s = verify(keep); !s) fail(sock, s.error());
+  // 11. Landlock: a second, independent filesystem wall over the same tree,
+  //     in case a mount is ever wrong. Needs no_new_privs; comes before
+  //     seccomp, whose filter never has to allow Landlock's own calls.
+  if (setup.spec->landlock) {
+    auto ll = apply_landlock(setup.spec->landlock_rules);
+    if (!ll.ok()) fail(sock, ll.error());
+  }
+  // 12. seccomp last: it refuses the calls the steps above needed (mount,
+  //     pivot_root, unshare...). The supervisor compiled the program while
+  //     we built the filesystem; loading it is one syscall.
+  {
+    auto m = receive_message(sock);
+    if (!m.ok()) fail(sock, m.error());
+    if (m->data.empty() || m->data[0] != kMsgFilter)
+      fail(sock, plain_error("expected the seccomp program from the supervisor"));
+    std::span<const uint8_t> program(reinterpret_cast<const uint8_t*>(m->data.data()) + 1,
+                                     m->data.size() - 1);
+    if (auto s = install_seccomp_bpf(program); !s) fail(sock, s.error());
+  }
   // Init holds the setup socket: the command must not be able to ptrace it
   // or read its memory through /proc.
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

@@ -14,6 +14,8 @@ inline constexpr char kMsgGo = 'G';      // supervisor -> child: id maps are wri
 inline constexpr char kMsgError = 'E';   // child -> supervisor: "E<errno>:<what failed>"
 inline constexpr char kMsgReady = 'R';   // child -> supervisor: running (pty master attached)
 inline constexpr char kMsgStatus = 'S';  // child -> supervisor: "S<wait status>" of the command
+inline constexpr char kMsgFilter = 'F';  // supervisor -> child: "F<seccomp BPF program>"
+inline constexpr size_t kMaxMessage = 65536;
 
 struct ChildSetup {
   const Spec* spec = nullptr;

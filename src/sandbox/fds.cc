@@ -36,7 +36,9 @@ Status send_message(int sock, const std::string& data, int fd) {
 }
 
 Result<Message> receive_message(int sock) {
-  char buf[4096];
+  // Big enough for the seccomp program (a few KiB); SEQPACKET would cut a
+  // longer message silently, so MSG_TRUNC is checked below.
+  static thread_local char buf[65536];
   struct iovec iov {};
   iov.iov_base = buf;
   iov.iov_len = sizeof buf;
@@ -51,6 +53,7 @@ Result<Message> receive_message(int sock) {
     n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
   if (n < 0) return sys_error("receive on the setup socket");
+  if (msg.msg_flags & MSG_TRUNC) return plain_error("setup message too long");
   Message m;
   m.data.assign(buf, static_cast<size_t>(n));
   for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {

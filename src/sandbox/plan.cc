@@ -13,6 +13,7 @@
 
 #include "base/unique_fd.h"
 #include "policy/load.h"
+#include "sandbox/sweep.h"
 
 namespace cordon::sandbox {
 namespace {
@@ -73,42 +74,6 @@ bool is_dir(const std::string& path) {
   struct stat st {};
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
-
-struct Walker {
-  std::vector<std::string> found;
-  bool overflow = false;
-
-  // Regular files with more than one link, in the tree under `dirfd`. A
-  // hard link made before the run can point at a file outside every
-  // writable tree; a write through it would change that file. (New links
-  // made inside cannot cross the mount: link(2) across mounts is EXDEV.)
-  void walk(int dirfd, const std::string& path, dev_t dev) {
-    DIR* d = fdopendir(dirfd);
-    if (d == nullptr) {
-      close(dirfd);
-      return;
-    }
-    while (struct dirent* e = readdir(d)) {
-      if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
-      if (e->d_type != DT_DIR && e->d_type != DT_REG && e->d_type != DT_UNKNOWN) continue;
-      struct stat st {};
-      if (fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-      std::string child = path + "/" + e->d_name;
-      if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
-        if (found.size() >= kMaxHardLinkedFiles) {
-          overflow = true;
-          break;
-        }
-        found.push_back(child);
-      } else if (S_ISDIR(st.st_mode) && st.st_dev == dev) {
-        int sub = openat(::dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (sub >= 0) walk(sub, child, dev);
-        if (overflow) break;
-      }
-    }
-    closedir(d);
-  }
-};
 
 int rank(MountKind k) {
   // At one path, the stronger restriction wins.
@@ -293,22 +258,50 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
   }
   entries.insert(entries.end(), pins.begin(), pins.end());
 
-  // Hard links inside writable trees become read-only, file by file.
+  // One walk over each writable tree. Hard-linked files become read-only,
+  // file by file: a link made before the run can point at a file outside
+  // every writable tree, and a write through it would change that file (new
+  // links cannot cross the mount: link(2) across mounts is EXDEV). And the
+  // git hooks and configs are recorded, so the sweep after the run can tell
+  // what the run created or changed.
   for (const auto& r : walk_roots) {
-    int fd = open(r.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) continue;
-    struct stat st {};
-    fstat(fd, &st);
-    Walker w;
-    w.walk(fd, r, st.st_dev);
-    if (w.overflow)
+    std::vector<std::string> linked;
+    bool overflow = false;
+    WalkVisitor v;
+    v.on_file = [&](const std::string& path, const struct stat& st) {
+      if (st.st_nlink < 2) return;
+      if (linked.size() >= kMaxHardLinkedFiles) overflow = true;
+      else linked.push_back(path);
+    };
+    v.on_git_item = [&](const GitItem& item) { record_git_item(item, spec.git_baseline); };
+    walk_workspace(r, v);
+    if (overflow)
       return plain_error("more than " + std::to_string(kMaxHardLinkedFiles) +
                          " hard-linked files under " + r +
                          "; each would have to be made read-only. Narrow the writable tree");
-    for (auto& f : w.found) entries.push_back({MountKind::Protected, f});
+    for (auto& f : linked) entries.push_back({MountKind::Protected, f});
   }
 
   spec.mounts = order_mounts(std::move(entries));
+
+  // Landlock mirrors the mount tree: what is mounted read-only is readable,
+  // what is mounted writable is writable, and nothing else exists. Inside a
+  // network namespace of our own, TCP needs no Landlock rule (loopback is
+  // the sandbox's own), so only the scopes are added.
+  auto& ll = spec.landlock_rules;
+  ll.read_paths = {"/proc", "/dev"};
+  ll.device_paths = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random",
+                     "/dev/urandom", "/dev/tty", "/dev/pts"};
+  ll.write_paths = {"/dev/shm"};
+  for (const auto& e : spec.mounts) {
+    if (writable(e.kind))
+      ll.write_paths.push_back(e.path);
+    else
+      ll.read_paths.push_back(e.path);
+  }
+  ll.restrict_tcp = false;
+  ll.scope_abstract_unix = true;
+  ll.scope_signals = true;
   return spec;
 }
 

@@ -2,8 +2,12 @@
 // side before clone(): no policy patterns, no globs, only absolute paths.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
+
+#include "sandbox/landlock.h"
+#include "sandbox/seccomp.h"
 
 namespace cordon::sandbox {
 
@@ -42,6 +46,15 @@ struct Symlink {
   std::string target;
 };
 
+// A file's identity and change time, taken before the run.
+struct FileState {
+  std::string path;
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  int64_t ctime_sec = 0;
+  int64_t ctime_nsec = 0;
+};
+
 struct Spec {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH inside
   std::vector<std::string> envp;  // "NAME=value", already scrubbed
@@ -51,7 +64,14 @@ struct Spec {
   std::vector<MountEntry> mounts; // ancestors always before descendants
   std::vector<Symlink> symlinks;
   std::vector<Placeholder> placeholders;
+  std::vector<FileState> git_baseline;  // hooks and configs in writable trees, before the run
   double timeout_seconds = 0;     // 0: no wall-clock limit
+  // The second wall: Landlock rules mirroring the mount tree (applied when
+  // the kernel has Landlock; required when the policy says so), and the
+  // seccomp filter, installed last.
+  bool landlock = true;
+  LandlockRules landlock_rules;
+  SeccompOptions seccomp;
 };
 
 }  // namespace cordon::sandbox

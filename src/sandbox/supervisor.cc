@@ -19,6 +19,7 @@
 #include "base/unique_fd.h"
 #include "sandbox/contain.h"
 #include "sandbox/fds.h"
+#include "sandbox/seccomp.h"
 #include "sandbox/userns.h"
 
 namespace cordon::sandbox {
@@ -92,6 +93,20 @@ Outcome failed(std::string what) {
 
 }  // namespace
 
+namespace {
+sigset_t g_caller_mask;
+bool g_blocked = false;
+}  // namespace
+
+void block_forwarded_signals() {
+  if (g_blocked) return;
+  sigset_t forwarded;
+  sigemptyset(&forwarded);
+  for (int sig : kForwarded) sigaddset(&forwarded, sig);
+  sigprocmask(SIG_BLOCK, &forwarded, &g_caller_mask);
+  g_blocked = true;
+}
+
 Outcome supervise(const Spec& spec) {
   UniqueFd workspace_fd(open(spec.workspace.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!workspace_fd) return failed(sys_error("open workspace " + spec.workspace).what());
@@ -114,10 +129,11 @@ Outcome supervise(const Spec& spec) {
   // Signals are taken through a signalfd from here on; the child inherits
   // the blocked mask (its init waits on them synchronously) and restores the
   // caller's mask for the command.
+  block_forwarded_signals();
+  setup.command_mask = g_caller_mask;
   sigset_t forwarded;
   sigemptyset(&forwarded);
   for (int sig : kForwarded) sigaddset(&forwarded, sig);
-  sigprocmask(SIG_BLOCK, &forwarded, &setup.command_mask);
   UniqueFd sigfd(signalfd(-1, &forwarded, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sigfd) return failed(sys_error("create signalfd").what());
 
@@ -157,6 +173,23 @@ Outcome supervise(const Spec& spec) {
   if (auto s = send_message(sock.get(), std::string(1, kMsgGo)); !s) {
     reap();
     return failed(s.error().what());
+  }
+
+  // Compiled while the child builds its filesystem (the two run in
+  // parallel): libseccomp takes a millisecond or two, loading the result in
+  // the child a fraction of that.
+  {
+    auto filter = SeccompFilter::build(spec.seccomp);
+    Result<std::vector<uint8_t>> program =
+        filter.ok() ? filter->export_bpf() : Result<std::vector<uint8_t>>(filter.error());
+    if (!program.ok()) {
+      syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+      reap();
+      return failed(program.error().what());
+    }
+    std::string msg(1, kMsgFilter);
+    msg.append(reinterpret_cast<const char*>(program->data()), program->size());
+    (void)send_message(sock.get(), msg);  // a dead child shows up below
   }
 
   auto first = receive_message(sock.get());
@@ -265,7 +298,6 @@ Outcome supervise(const Spec& spec) {
     }
   }
   raw.reset();
-  sigprocmask(SIG_SETMASK, &setup.command_mask, nullptr);
 
   Outcome out;
   if (timed_out) {

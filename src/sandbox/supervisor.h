@@ -19,6 +19,11 @@ struct Outcome {
   std::string error;  // set when cordon itself failed (exit 125)
 };
 
+// Blocks the signals the supervisor forwards (SIGINT, SIGTERM, SIGHUP,
+// SIGQUIT, SIGWINCH, SIGUSR1, SIGUSR2, SIGCHLD); supervise() takes them
+// from a signalfd, so pending ones are not lost. Idempotent.
+void block_forwarded_signals();
+
 // Runs spec.argv contained. Returns the exit code cordon should exit with:
 // the command's own status, 128+N for signal N, 124 on timeout, 125 when
 // the sandbox could not be set up (nothing ran).

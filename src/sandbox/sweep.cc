@@ -11,14 +11,16 @@
 #include <cctype>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <unordered_map>
 #include <sstream>
 
 namespace cordon::sandbox {
 namespace {
 
-bool newer(const struct stat& st, struct timespec since) {
-  return st.st_ctim.tv_sec > since.tv_sec ||
-         (st.st_ctim.tv_sec == since.tv_sec && st.st_ctim.tv_nsec >= since.tv_nsec);
+bool same_state(const FileState& a, const struct stat& st) {
+  return a.dev == st.st_dev && a.ino == st.st_ino && a.ctime_sec == st.st_ctim.tv_sec &&
+         a.ctime_nsec == st.st_ctim.tv_nsec;
 }
 
 std::string lower(std::string s) {
@@ -37,43 +39,57 @@ std::string quarantine_name(const std::string& path) {
   return path + ".cordon-quarantined-" + std::to_string(::time(nullptr));
 }
 
-void disarm_hooks(const std::string& hooks, struct timespec since,
-                  std::vector<SweepFinding>& out) {
-  DIR* d = opendir(hooks.c_str());
-  if (d == nullptr) return;
+std::vector<std::string> list_dir(const std::string& dir) {
   std::vector<std::string> names;
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return names;
   while (struct dirent* e = readdir(d)) {
     std::string n = e->d_name;
-    if (n == "." || n == ".." || n.size() > 7 && n.compare(n.size() - 7, 7, ".sample") == 0)
-      continue;
-    names.push_back(n);
+    if (n != "." && n != "..") names.push_back(n);
   }
   closedir(d);
-  for (const auto& n : names) {
-    std::string p = hooks + "/" + n;
-    struct stat st {};
-    if (lstat(p.c_str(), &st) != 0 || !newer(st, since)) continue;
-    if (n.find(".cordon-quarantined-") != std::string::npos) continue;
-    // A hook is any file git would run by name; aside and non-executable.
-    std::string aside = quarantine_name(p);
-    if (rename(p.c_str(), aside.c_str()) == 0) {
-      if (S_ISREG(st.st_mode)) chmod(aside.c_str(), st.st_mode & 0666);
-      out.push_back({p, "git hook created during the run", "renamed to " + aside + ", not executable"});
-    } else {
-      out.push_back({p, "git hook created during the run",
-                     std::string("could NOT be neutralised: ") + std::strerror(errno)});
-    }
-  }
+  return names;
 }
 
-void check_config(const std::string& config, struct timespec since,
-                  std::vector<SweepFinding>& out) {
+// Every file in a git directory that can make a later git command run code:
+// its hooks (but the inert *.sample ones git init writes), its config, and
+// the same in each submodule's git directory under modules/.
+void for_each_git_item(const std::string& gitdir, const std::function<void(const GitItem&)>& fn,
+                       int depth = 0) {
+  if (depth > 8) return;
+  for (const auto& n : list_dir(gitdir + "/hooks")) {
+    if (n.size() > 7 && n.compare(n.size() - 7, 7, ".sample") == 0) continue;
+    if (n.find(".cordon-quarantined-") != std::string::npos) continue;
+    fn({gitdir + "/hooks/" + n, true});
+  }
+  fn({gitdir + "/config", false});
+  for (const auto& n : list_dir(gitdir + "/modules"))
+    if (n[0] != '.') for_each_git_item(gitdir + "/modules/" + n, fn, depth + 1);
+}
+
+void judge(const GitItem& item, const std::unordered_map<std::string, FileState>& baseline,
+           std::vector<SweepFinding>& out) {
   struct stat st {};
-  if (lstat(config.c_str(), &st) != 0 || !newer(st, since)) return;
+  if (lstat(item.path.c_str(), &st) != 0) return;
+  auto it = baseline.find(item.path);
+  if (it != baseline.end() && same_state(it->second, st)) return;  // untouched by the run
+  if (item.hook) {
+    // A hook is any file git would run by name: aside, and not executable.
+    std::string aside = quarantine_name(item.path);
+    if (rename(item.path.c_str(), aside.c_str()) == 0) {
+      if (S_ISREG(st.st_mode)) chmod(aside.c_str(), st.st_mode & 0666);
+      out.push_back({item.path, "git hook created or changed during the run",
+                     "renamed to " + aside + ", not executable"});
+    } else {
+      out.push_back({item.path, "git hook created or changed during the run",
+                     std::string("could NOT be neutralised: ") + std::strerror(errno)});
+    }
+    return;
+  }
   std::string key;
   bool dangerous = true;
   if (S_ISREG(st.st_mode)) {
-    std::ifstream in(config);
+    std::ifstream in(item.path);
     std::stringstream ss;
     ss << in.rdbuf();
     dangerous = git_config_is_dangerous(ss.str(), &key);
@@ -81,59 +97,12 @@ void check_config(const std::string& config, struct timespec since,
     key = "(not a regular file)";
   }
   if (!dangerous) return;
-  std::string aside = quarantine_name(config);
-  if (rename(config.c_str(), aside.c_str()) == 0)
-    out.push_back({config, "git config changed during the run sets " + key, "renamed to " + aside});
+  std::string aside = quarantine_name(item.path);
+  std::string what = "git config created or changed during the run sets " + key;
+  if (rename(item.path.c_str(), aside.c_str()) == 0)
+    out.push_back({item.path, what, "renamed to " + aside});
   else
-    out.push_back({config, "git config changed during the run sets " + key,
-                   std::string("could NOT be neutralised: ") + std::strerror(errno)});
-}
-
-void check_gitdir(const std::string& gitdir, struct timespec since,
-                  std::vector<SweepFinding>& out) {
-  disarm_hooks(gitdir + "/hooks", since, out);
-  check_config(gitdir + "/config", since, out);
-  // Submodules keep their own git directories under modules/.
-  std::string modules = gitdir + "/modules";
-  DIR* d = opendir(modules.c_str());
-  if (d == nullptr) return;
-  std::vector<std::string> subs;
-  while (struct dirent* e = readdir(d))
-    if (e->d_name[0] != '.') subs.push_back(modules + "/" + e->d_name);
-  closedir(d);
-  for (const auto& s : subs) check_gitdir(s, since, out);
-}
-
-void walk(const std::string& dir, struct timespec since, int depth,
-          std::vector<SweepFinding>& out) {
-  if (depth > 64) return;
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return;
-  std::vector<std::string> subdirs;
-  bool bare_markers[3] = {};
-  while (struct dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n == "." || n == "..") continue;
-    if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) {
-      if (n == "HEAD") bare_markers[0] = true;
-      continue;
-    }
-    std::string p = dir + "/" + n;
-    struct stat st {};
-    if (lstat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
-    if (n == ".git") {
-      check_gitdir(p, since, out);
-      continue;
-    }
-    if (n == "objects") bare_markers[1] = true;
-    if (n == "refs") bare_markers[2] = true;
-    subdirs.push_back(p);
-  }
-  closedir(d);
-  // A directory with HEAD, objects/ and refs/ is a bare repository: git
-  // run inside it would read its config and hooks.
-  if (bare_markers[0] && bare_markers[1] && bare_markers[2]) check_gitdir(dir, since, out);
-  for (const auto& s : subdirs) walk(s, since, depth + 1, out);
+    out.push_back({item.path, what, std::string("could NOT be neutralised: ") + std::strerror(errno)});
 }
 
 }  // namespace
@@ -233,9 +202,64 @@ bool git_config_is_dangerous(const std::string& text, std::string* key) {
   return false;
 }
 
-std::vector<SweepFinding> sweep_workspace(const std::string& workspace, struct timespec since) {
+void walk_workspace(const std::string& root, const WalkVisitor& visit) {
+  struct Frame {
+    int fd;
+    std::string path;
+    int depth;
+  };
+  int top = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (top < 0) return;
+  struct stat root_st {};
+  fstat(top, &root_st);
+  std::vector<Frame> stack{{top, root, 0}};
+  while (!stack.empty()) {
+    Frame f = std::move(stack.back());
+    stack.pop_back();
+    DIR* d = fdopendir(f.fd);
+    if (d == nullptr) {
+      close(f.fd);
+      continue;
+    }
+    bool bare[3] = {};  // HEAD, objects/, refs/: a bare repository
+    while (struct dirent* e = readdir(d)) {
+      const char* n = e->d_name;
+      if (std::strcmp(n, ".") == 0 || std::strcmp(n, "..") == 0) continue;
+      if (e->d_type != DT_DIR && e->d_type != DT_REG && e->d_type != DT_UNKNOWN) continue;
+      struct stat st {};
+      if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      std::string child = f.path + "/" + n;
+      if (S_ISREG(st.st_mode)) {
+        if (std::strcmp(n, "HEAD") == 0) bare[0] = true;
+        if (visit.on_file) visit.on_file(child, st);
+        continue;
+      }
+      if (!S_ISDIR(st.st_mode) || st.st_dev != root_st.st_dev || f.depth > 256) continue;
+      if (std::strcmp(n, ".git") == 0 && visit.on_git_item) for_each_git_item(child, visit.on_git_item);
+      if (std::strcmp(n, "objects") == 0) bare[1] = true;
+      if (std::strcmp(n, "refs") == 0) bare[2] = true;
+      int sub = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sub >= 0) stack.push_back({sub, child, f.depth + 1});
+    }
+    if (bare[0] && bare[1] && bare[2] && visit.on_git_item) for_each_git_item(f.path, visit.on_git_item);
+    closedir(d);
+  }
+}
+
+void record_git_item(const GitItem& item, std::vector<FileState>& baseline) {
+  struct stat st {};
+  if (lstat(item.path.c_str(), &st) != 0) return;
+  baseline.push_back({item.path, st.st_dev, st.st_ino, st.st_ctim.tv_sec, st.st_ctim.tv_nsec});
+}
+
+std::vector<SweepFinding> sweep_workspace(const std::string& workspace,
+                                          const std::vector<FileState>& baseline) {
+  std::unordered_map<std::string, FileState> by_path;
+  for (const auto& b : baseline) by_path.emplace(b.path, b);
   std::vector<SweepFinding> out;
-  walk(workspace, since, 0, out);
+  WalkVisitor v;
+  v.on_git_item = [&](const GitItem& item) { judge(item, by_path, out); };
+  walk_workspace(workspace, v);
   return out;
 }
 

@@ -5,7 +5,10 @@
 // command), reports it, and neutralises it.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <ctime>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -50,12 +53,34 @@ struct SweepFinding {
   std::string action;  // what cordon did about it
 };
 
-// Looks under `workspace` for git directories whose hooks or config were
-// created or changed at or after `since` (ctime, which the command cannot
-// set back), and neutralises what could run code in a later git command
-// outside the sandbox: active hooks are renamed aside and made
-// non-executable; a config with keys that run programs is renamed aside.
-std::vector<SweepFinding> sweep_workspace(const std::string& workspace, struct timespec since);
+// A file in a git directory that can make a later git command run code.
+struct GitItem {
+  std::string path;
+  bool hook = false;  // else the config file
+};
+
+struct WalkVisitor {
+  // Every regular file in the tree (not following symlinks or mounts).
+  std::function<void(const std::string&, const struct stat&)> on_file;
+  // Every hook and config of every git directory in the tree: ".git"
+  // directories, their submodules' git directories, bare repositories.
+  std::function<void(const GitItem&)> on_git_item;
+};
+
+// One pass over a writable tree, for both the hard-link check before the
+// run and the git baseline / sweep.
+void walk_workspace(const std::string& root, const WalkVisitor& visit);
+
+// Appends the item's identity and ctime to the baseline taken before the run.
+void record_git_item(const GitItem& item, std::vector<FileState>& baseline);
+
+// After the run: every git hook or config under `workspace` that is not in
+// the baseline, or whose inode or ctime (which the command cannot set back)
+// differs from it, was created or changed by the run. Active hooks are
+// renamed aside and made non-executable; a config that sets any key that
+// can run a program is renamed aside. Each one is reported.
+std::vector<SweepFinding> sweep_workspace(const std::string& workspace,
+                                          const std::vector<FileState>& baseline);
 
 // Whether a git config file's text sets anything that makes git run a
 // program or load other config (core.hooksPath, core.fsmonitor, filters,
