@@ -52,6 +52,38 @@ struct Process {
   PatternList env_scrub;  // variable names (globs) removed from the environment
 };
 
+// Limits on what the contained command may consume. Every value: the
+// smallest that any layer sets wins (a limit can only be tightened).
+struct Resources {
+  std::optional<Entry<double>> memory_bytes;     // cgroup memory.max ("2G")
+  std::optional<Entry<double>> pids;             // cgroup pids.max (processes and threads)
+  std::optional<Entry<double>> cpus;             // cgroup cpu.max, in CPUs ("1.5")
+  std::optional<Entry<double>> file_size_bytes;  // RLIMIT_FSIZE ("1G")
+  std::optional<Entry<double>> open_files;       // RLIMIT_NOFILE
+  std::optional<Entry<double>> tmpfs_bytes;      // size of each private tmpfs (/tmp, /dev/shm, /run)
+};
+
+// How the sandbox is built, and what the host must be able to enforce.
+struct Sandbox {
+  // "full" (namespaces + Landlock + seccomp), "landlock" (no user
+  // namespaces: Landlock + seccomp only) or "auto" (full where the host
+  // allows it, else landlock, saying so). Strictest wins: full > auto >
+  // landlock.
+  std::optional<Entry<std::string>> mode;
+  // Guarantees the run must have, or cordon refuses to start: any of
+  // "filesystem-isolation", "protected-paths", "credential-hiding",
+  // "network-isolation", "process-isolation", "landlock", "seccomp",
+  // "resource-limits". The union of every layer.
+  PatternList require;
+  // What a refused system call does: "errno" (fails with an error) or
+  // "kill" (the process dies of SIGSYS). Strictest wins: kill > errno.
+  std::optional<Entry<std::string>> on_violation;
+  // Whether socket(AF_UNIX) is allowed: "allow" or "deny". Strictest wins.
+  // Inside full mode they reach only the sandbox; in landlock mode a
+  // pathname socket of the host (docker.sock) would be reachable.
+  std::optional<Entry<std::string>> unix_sockets;
+};
+
 // Which workspaces' project files the user trusts (they may then loosen).
 // Honoured only from the user file and --policy files: a repository cannot
 // vouch for itself, and merge() records any other [trust] as ignored.
@@ -77,6 +109,8 @@ struct Source {
 struct Policy {
   Filesystem filesystem;
   Process process;
+  Resources resources;
+  Sandbox sandbox;
   Trust trust;
   // Filled by merge(): what was loaded, in order, and what it did not apply.
   std::vector<Source> sources;
