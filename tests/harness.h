@@ -81,6 +81,8 @@ class Process {
   RunResult wait();
 
  private:
+  void start(const std::vector<std::string>& argv);
+  void release();             // kill and reap if running, close fds, remove the temp HOME
   bool pump(int timeout_ms);  // one poll round; false when nothing is left open
   void reap(bool block);
 

@@ -209,6 +209,17 @@ std::ostream& operator<<(std::ostream& os, const RunResult& r) {
 // ---- Process ---------------------------------------------------------------
 
 Process::Process(const std::vector<std::string>& argv, const RunOptions& opts) : opts_(opts) {
+  // A constructor that throws runs no destructor: release what was made.
+  try {
+    start(argv);
+  } catch (...) {
+    release();
+    throw;
+  }
+}
+
+void Process::start(const std::vector<std::string>& argv) {
+  const RunOptions& opts = opts_;
   // A child that closes its stdin early must not kill the test with SIGPIPE.
   static const bool sigpipe_ignored = [] { return ::signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
   (void)sigpipe_ignored;
@@ -354,7 +365,9 @@ Process::Process(const std::vector<std::string>& argv, const RunOptions& opts) :
   close_input();
 }
 
-Process::~Process() {
+Process::~Process() { release(); }
+
+void Process::release() {
   if (!reaped_ && result_.pid > 0) {
     // The zombie keeps the PID and the group id reserved until reaped, so
     // these cannot hit an unrelated process.
@@ -362,9 +375,15 @@ Process::~Process() {
     kill(result_.pid, SIGKILL);
     reap(true);
   }
-  for (int fd : {in_fd_, out_fd_, err_fd_})
-    if (fd >= 0) close(fd);
+  // With a pty, out_fd_ is the master: close each fd once.
+  std::set<int> open_fds;
+  for (int* fd : {&in_fd_, &out_fd_, &err_fd_, &master_fd_}) {
+    if (*fd >= 0) open_fds.insert(*fd);
+    *fd = -1;
+  }
+  for (int fd : open_fds) close(fd);
   if (!home_.empty()) remove_tree(home_);
+  home_.clear();
 }
 
 void Process::write_input(const std::string& data) {
@@ -545,7 +564,12 @@ const std::string& probe_bin() {
 
 TempDir::TempDir(bool for_unprivileged) : for_unprivileged_(for_unprivileged) {
   path_ = make_temp_dir("cordon-it-");
-  own(path_);
+  try {
+    own(path_);
+  } catch (...) {
+    remove_tree(path_);  // no destructor runs for a constructor that throws
+    throw;
+  }
 }
 
 TempDir::~TempDir() { remove_tree(path_); }
