@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/policy_flags.h"
 #include "policy/load.h"
+#include "sandbox/landlock.h"
 #include "sandbox/plan.h"
 #include "sandbox/supervisor.h"
 #include "sandbox/sweep.h"
@@ -69,23 +70,69 @@ int run(const RunFlags& flags) {
   input.argv = flags.command;
   input.environ = policy::scrub_environment(effective->process, env);
 
-  auto spec = sandbox::plan(effective.value(), input);
-  if (!spec.ok()) return fail(spec.error().what());
+  const policy::Policy& pol = effective.value();
+  const std::string mode = pol.sandbox.mode ? pol.sandbox.mode->value : "auto";
+  const int abi = sandbox::landlock_abi();
 
-  auto placeholders = sandbox::PlaceholderLease::acquire(spec->workspace, spec->placeholders);
-  if (!placeholders.ok()) return fail(placeholders.error().what());
+  // Nothing runs with less than the policy requires: the guarantees of the
+  // chosen mode on this host are checked first, and a missing one named.
+  auto refuse_unmet = [&](sandbox::Mode m, const std::string& context) -> int {
+    auto missing = sandbox::unmet(pol, sandbox::guarantees(m, abi));
+    if (missing.empty()) return 0;
+    std::string msg = context + "the policy requires what this host cannot give:";
+    for (const auto& [name, why] : missing) msg += "\n  " + name + ": " + why;
+    msg += "\nrun `cordon doctor` for what to change, or relax [sandbox] require";
+    return fail(msg);
+  };
 
-  auto outcome = sandbox::supervise(spec.value());
+  auto run_mode = [&](sandbox::Mode m, sandbox::Outcome& outcome) -> int {
+    auto spec = m == sandbox::Mode::Full ? sandbox::plan(pol, input)
+                                         : sandbox::plan_landlock(pol, input);
+    if (!spec.ok()) return fail(spec.error().what());
+    auto placeholders = sandbox::PlaceholderLease::acquire(spec->workspace, spec->placeholders);
+    if (!placeholders.ok()) return fail(placeholders.error().what());
 
-  placeholders->release();
-  for (const auto& f : sandbox::sweep_workspace(spec->workspace, spec->git_baseline))
-    std::fprintf(stderr, "cordon: %s: %s; %s\n", f.path.c_str(), f.what.c_str(),
-                 f.action.c_str());
-  if (!outcome.error.empty()) std::fprintf(stderr, "cordon: %s\n", outcome.error.c_str());
-  if (outcome.timed_out)
-    std::fprintf(stderr, "cordon: timed out after %gs; the sandbox was killed\n",
-                 spec->timeout_seconds);
-  return outcome.exit_code;
+    outcome = sandbox::supervise(spec.value());
+    if (outcome.namespaces_errno != 0) return -1;  // nothing ran
+
+    placeholders->release();
+    auto report = [](const std::vector<sandbox::SweepFinding>& findings) {
+      for (const auto& f : findings)
+        std::fprintf(stderr, "cordon: %s: %s; %s\n", f.path.c_str(), f.what.c_str(),
+                     f.action.c_str());
+    };
+    report(sandbox::sweep_workspace(spec->workspace, spec->git_baseline));
+    if (m == sandbox::Mode::Landlock)
+      report(sandbox::sweep_protected(spec->protected_roots, spec->protected_baseline));
+    if (!outcome.error.empty()) std::fprintf(stderr, "cordon: %s\n", outcome.error.c_str());
+    if (outcome.timed_out)
+      std::fprintf(stderr, "cordon: timed out after %gs; the sandbox was killed\n",
+                   spec->timeout_seconds);
+    return outcome.exit_code;
+  };
+
+  sandbox::Outcome outcome;
+  if (mode != "landlock") {
+    if (int rc = refuse_unmet(sandbox::Mode::Full, ""); rc != 0) return rc;
+    int rc = run_mode(sandbox::Mode::Full, outcome);
+    if (rc >= 0) return rc;
+    // The host refused the namespaces, and nothing ran.
+    std::string why = outcome.error +
+                      ". Unprivileged user namespaces are unavailable here (`cordon doctor` says "
+                      "why and how to enable them)";
+    if (mode == "full") return fail(why + "; the policy's [sandbox] mode is \"full\"");
+    if (int r = refuse_unmet(sandbox::Mode::Landlock, why + ", and in Landlock mode "); r != 0)
+      return r;
+    std::string lacks;
+    for (const auto& [name, reason] : sandbox::guarantees(sandbox::Mode::Landlock, abi).missing)
+      lacks += "\n  no " + name + ": " + reason;
+    std::fprintf(stderr, "cordon: %s; running in Landlock mode (mode = \"auto\"):%s\n",
+                 why.c_str(), lacks.c_str());
+  } else {
+    if (int rc = refuse_unmet(sandbox::Mode::Landlock, ""); rc != 0) return rc;
+  }
+  int rc = run_mode(sandbox::Mode::Landlock, outcome);
+  return rc >= 0 ? rc : fail(outcome.error);
 }
 
 }  // namespace

@@ -93,12 +93,12 @@ Status build_filesystem(const ChildSetup& setup) {
   return {};
 }
 
-Result<UniqueFd> open_pty(int* slave_out) {
+Result<UniqueFd> open_pty(const char* ptmx, int* slave_out) {
   // A pty from the sandbox's own devpts: the command's terminal is inside,
   // the supervisor holds the master and relays to the caller's terminal.
   // TIOCSTI on it can only type into the command's own input.
-  UniqueFd master(open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!master) return sys_error("open /dev/pts/ptmx");
+  UniqueFd master(open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!master) return sys_error(std::string("open ") + ptmx);
   int unlock = 0;
   if (ioctl(master.get(), TIOCSPTLCK, &unlock) != 0) return sys_error("unlock pty");
   int slave = ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY);
@@ -160,12 +160,10 @@ Status verify(const std::vector<int>& keep) {
   // pid 2. Its own session, so it is the leader that owns the pty (or no
   // terminal at all): nothing can be typed into the caller's terminal.
   close(sock);
-  sigset_t none;
-  sigemptyset(&none);
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGCHLD, SIGUSR1, SIGUSR2})
     signal(sig, SIG_DFL);
   sigprocmask(SIG_SETMASK, &setup.command_mask, nullptr);
-  setsid();
+  setsid();  // fails harmlessly where we lead a session already (Landlock mode)
   if (slave >= 0) {
     ioctl(slave, TIOCSCTTY, 0);
     for (int fd = 0; fd < 3; ++fd)
@@ -239,7 +237,7 @@ void contain_and_exec(const ChildSetup& setup) {
   int slave = -1;
   UniqueFd master;
   if (setup.use_pty) {
-    auto m = open_pty(&slave);
+    auto m = open_pty("/dev/pts/ptmx", &slave);
     if (!m.ok()) fail(sock, m.error());
     master = std::move(m.value());
   }
@@ -297,6 +295,65 @@ void contain_and_exec(const ChildSetup& setup) {
   if (command == 0) exec_command(setup, sock, slave);
   if (slave >= 0) close(slave);
   be_init(sock, command);
+}
+
+void contain_landlock_and_exec(const ChildSetup& setup) {
+  // Landlock mode: no namespaces (the host refuses unprivileged user
+  // namespaces), so no mounts, no pid 1 of our own. The walls are Landlock
+  // over the host's own tree and seccomp; this process becomes the command.
+  const int sock = setup.sock;
+  // 1. Die with the supervisor; wait for its go (it has placed us in our
+  //    cgroup, when there is one).
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(sock, sys_error("set the parent-death signal"));
+  if (auto s = wait_for_go(sock); !s) fail(sock, s.error());
+  if (chdir(setup.spec->cwd.c_str()) != 0) fail(sock, sys_error("chdir to " + setup.spec->cwd));
+  // 2. A pty of the host's devpts, if the caller is interactive.
+  int slave = -1;
+  UniqueFd master;
+  if (setup.use_pty) {
+    auto m = open_pty("/dev/ptmx", &slave);
+    if (!m.ok()) fail(sock, m.error());
+    master = std::move(m.value());
+  }
+  // 3. Capabilities: a root caller is real root here (there is no user
+  //    namespace to make its capabilities meaningless), so they go, with the
+  //    bounding set and securebits, exactly as in full mode. An unprivileged
+  //    caller has none to drop and may not touch the bounding set.
+  if (geteuid() == 0) {
+    if (auto s = drop_capabilities(); !s) fail(sock, s.error());
+  }
+  // 4. Resource limits.
+  if (auto s = set_rlimits(); !s) fail(sock, s.error());
+  // 5. A new session: no controlling terminal, no TIOCSTI into the caller's.
+  if (setsid() < 0) fail(sock, sys_error("setsid"));
+  // 6. Every fd but stdio, the setup socket and the pty is closed.
+  std::vector<int> keep = {0, 1, 2, sock};
+  if (slave >= 0) keep.push_back(slave);
+  if (master) keep.push_back(master.get());
+  std::sort(keep.begin(), keep.end());
+  if (auto s = close_all_except(keep); !s) fail(sock, s.error());
+  // 7. no_new_privs: no setuid binary or file capability can lift us out.
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(sock, sys_error("set no_new_privs"));
+  if (auto s = verify(keep); !s) fail(sock, s.error());
+  // 8. Landlock: here it is the filesystem boundary, not a second wall;
+  //    plus TCP connect/bind and abstract-socket and signal scoping.
+  auto ll = apply_landlock(setup.spec->landlock_rules);
+  if (!ll.ok()) fail(sock, ll.error());
+  // 9. seccomp last (no UDP or other inet protocols: Landlock cannot see
+  //    them).
+  {
+    auto m = receive_message(sock);
+    if (!m.ok()) fail(sock, m.error());
+    if (m->data.empty() || m->data[0] != kMsgFilter)
+      fail(sock, plain_error("expected the seccomp program from the supervisor"));
+    std::span<const uint8_t> program(reinterpret_cast<const uint8_t*>(m->data.data()) + 1,
+                                     m->data.size() - 1);
+    if (auto s = install_seccomp_bpf(program); !s) fail(sock, s.error());
+  }
+  if (auto s = send_message(sock, std::string(1, kMsgReady), master ? master.get() : -1); !s)
+    _exit(125);
+  master.reset();
+  exec_command(setup, sock, slave);
 }
 
 }  // namespace cordon::sandbox

@@ -31,4 +31,9 @@ struct ChildSetup {
 // Never returns; any failure is reported over `sock` and ends the child.
 [[noreturn]] void contain_and_exec(const ChildSetup& setup);
 
+// Landlock mode (Spec::mode == Mode::Landlock): the same messages, no
+// namespaces; the child itself becomes the command after Landlock and
+// seccomp. Its exit status is the supervisor's to read.
+[[noreturn]] void contain_landlock_and_exec(const ChildSetup& setup);
+
 }  // namespace cordon::sandbox

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 
 #include "base/unique_fd.h"
@@ -302,6 +303,152 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
   ll.restrict_tcp = false;
   ll.scope_abstract_unix = true;
   ll.scope_signals = true;
+  spec.seccomp.kill_on_violation =
+      policy.sandbox.on_violation && policy.sandbox.on_violation->value == "kill";
+  spec.seccomp.allow_unix_pathname_sockets =
+      !(policy.sandbox.unix_sockets && policy.sandbox.unix_sockets->value == "deny");
+  return spec;
+}
+
+std::vector<std::string> split_around(
+    const std::string& tree, const std::vector<std::string>& denied,
+    const std::function<std::vector<std::string>(const std::string&)>& list) {
+  std::vector<std::string> out;
+  std::vector<std::string> todo{tree};
+  while (!todo.empty()) {
+    std::string t = todo.back();
+    todo.pop_back();
+    if (std::any_of(denied.begin(), denied.end(),
+                    [&](const std::string& d) { return is_at_or_under(t, d); }))
+      continue;
+    if (std::none_of(denied.begin(), denied.end(),
+                     [&](const std::string& d) { return is_under(d, t); })) {
+      out.push_back(t);
+      continue;
+    }
+    for (const auto& name : list(t)) todo.push_back((t == "/" ? "" : t) + "/" + name);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Guarantees guarantees(Mode mode, int abi) {
+  Guarantees g;
+  auto give = [&](const char* name, bool ok, const char* why) {
+    if (ok) g.given.emplace_back(name);
+    else g.missing.emplace_back(name, why);
+  };
+  const bool full = mode == Mode::Full;
+  give("filesystem-isolation", full,
+       "without a mount namespace the host's tree is the sandbox's (only Landlock limits it), "
+       "and /tmp is the host's own");
+  give("protected-paths", full,
+       "Landlock can only allow: protected names inside the workspace are checked and undone "
+       "after the run, not refused during it");
+  give("credential-hiding", full || abi >= 1, "the kernel has no Landlock");
+  give("network-isolation", full || abi >= 6,
+       "Landlock ABI 6 (TCP rules and abstract-socket scoping) is needed without a network "
+       "namespace");
+  give("process-isolation", full,
+       "without a pid namespace the host's processes are visible in /proc (Landlock still "
+       "refuses ptrace and signals to them)");
+  give("landlock", abi >= 1, "the kernel has no Landlock (see `cordon doctor`)");
+  give("seccomp", true, "");
+  give("resource-limits", full, "cgroup limits need the namespaces' supervisor set-up");
+  return g;
+}
+
+std::vector<std::pair<std::string, std::string>> unmet(const policy::Policy& policy,
+                                                       const Guarantees& g) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : policy.sandbox.require)
+    for (const auto& m : g.missing)
+      if (m.first == r.value) out.push_back(m);
+  return out;
+}
+
+Result<Spec> plan_landlock(const policy::Policy& policy, const PlanInput& in) {
+  Spec spec;
+  spec.mode = Mode::Landlock;
+  spec.argv = in.argv;
+  spec.envp = in.environ;
+  spec.workspace = in.workspace;
+  spec.home = in.home;
+  spec.cwd = in.cwd;
+  if (policy.process.timeout_seconds) spec.timeout_seconds = policy.process.timeout_seconds->value;
+
+  auto canon_all = [&](const policy::PatternList& list) {
+    std::vector<std::string> out;
+    for (const auto& e : list)
+      for (const auto& m : expand(policy::absolute_pattern(e.value, in.home, in.workspace))) {
+        std::string c = canonical(m);
+        if (!c.empty()) out.push_back(c);
+      }
+    return out;
+  };
+  const auto denied = canon_all(policy.filesystem.deny_read);
+  for (const auto& d : denied)
+    if (is_at_or_under(in.workspace, d))
+      return plain_error("the workspace " + in.workspace + " lies inside the denied path " + d +
+                         "; choose another workspace");
+  auto list = [](const std::string& dir) {
+    std::vector<std::string> names;
+    if (DIR* d = opendir(dir.c_str())) {
+      while (struct dirent* e = readdir(d))
+        if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
+          names.emplace_back(e->d_name);
+      closedir(d);
+    }
+    return names;
+  };
+  auto& ll = spec.landlock_rules;
+  for (const auto& r : canon_all(policy.filesystem.allow_read))
+    for (auto& p : split_around(r, denied, list)) ll.read_paths.push_back(p);
+  // allow_read inside a denied tree re-allows it (the deeper rule wins).
+  for (const auto& r : canon_all(policy.filesystem.allow_read))
+    if (std::any_of(denied.begin(), denied.end(),
+                    [&](const std::string& d) { return is_under(r, d); }))
+      ll.read_paths.push_back(r);
+  ll.read_paths.push_back("/proc");
+  ll.read_paths.push_back("/dev");
+  std::vector<std::string> writable = {in.workspace};
+  for (auto& w : canon_all(policy.filesystem.allow_write)) writable.push_back(w);
+  for (const char* t : {"/tmp", "/dev/shm", "/var/tmp"}) writable.emplace_back(t);
+  for (const auto& w : writable)
+    for (auto& p : split_around(w, denied, list)) ll.write_paths.push_back(p);
+  ll.device_paths = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
+                     "/dev/tty", "/dev/ptmx", "/dev/pts"};
+  // No network namespace: TCP connect and bind are refused on every port
+  // (the egress proxy's port will be the exception), UDP and every other
+  // inet protocol by seccomp, abstract unix sockets and signals by scope.
+  ll.restrict_tcp = true;
+  ll.scope_abstract_unix = true;
+  ll.scope_signals = true;
+  const bool want_network_isolation =
+      std::any_of(policy.sandbox.require.begin(), policy.sandbox.require.end(),
+                  [](const auto& r) { return r.value == "network-isolation"; });
+  ll.min_abi = want_network_isolation ? 6 : 1;
+  spec.seccomp.allow_udp = false;
+  // A pathname socket of the host (docker.sock, the session bus) is
+  // reachable here and Landlock does not mediate connect(): without
+  // unix sockets there is no such way out.
+  spec.seccomp.allow_unix_pathname_sockets =
+      !want_network_isolation &&
+      !(policy.sandbox.unix_sockets && policy.sandbox.unix_sockets->value == "deny");
+  spec.seccomp.kill_on_violation =
+      policy.sandbox.on_violation && policy.sandbox.on_violation->value == "kill";
+
+  // Protected names cannot be refused here: record them, so the sweep can
+  // find and undo what the run changed.
+  for (const auto& e : policy.filesystem.deny_write) {
+    std::string p = policy::absolute_pattern(e.value, in.home, in.workspace);
+    if (has_glob(p) || !is_under(p, in.workspace)) continue;
+    spec.protected_roots.push_back(p);
+  }
+  record_protected(spec.protected_roots, spec.protected_baseline);
+  WalkVisitor v;
+  v.on_git_item = [&](const GitItem& item) { record_git_item(item, spec.git_baseline); };
+  walk_workspace(in.workspace, v);
   return spec;
 }
 

@@ -55,7 +55,13 @@ struct FileState {
   int64_t ctime_nsec = 0;
 };
 
+enum class Mode {
+  Full,      // user, mount, pid, ipc, uts, net namespaces + Landlock + seccomp
+  Landlock,  // no user namespaces on this host: Landlock + seccomp on the host's tree
+};
+
 struct Spec {
+  Mode mode = Mode::Full;
   std::vector<std::string> argv;  // argv[0] is looked up in PATH inside
   std::vector<std::string> envp;  // "NAME=value", already scrubbed
   std::string workspace;          // canonical absolute path
@@ -65,6 +71,10 @@ struct Spec {
   std::vector<Symlink> symlinks;
   std::vector<Placeholder> placeholders;
   std::vector<FileState> git_baseline;  // hooks and configs in writable trees, before the run
+  // Landlock mode cannot mount over protected names: their state before the
+  // run, so the sweep can find and undo what the run changed.
+  std::vector<FileState> protected_baseline;
+  std::vector<std::string> protected_roots;  // the protected paths themselves
   double timeout_seconds = 0;     // 0: no wall-clock limit
   // The second wall: Landlock rules mirroring the mount tree (applied when
   // the kernel has Landlock; required when the policy says so), and the

@@ -1,6 +1,8 @@
 #include "sandbox/supervisor.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
@@ -13,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <memory>
 
@@ -85,6 +88,40 @@ double now_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
+// Landlock mode has no pid namespace to take everything down at once: kill
+// what remains of our descendants (as a subreaper, orphans are ours), until
+// none is left.
+void kill_descendants() {
+  const pid_t self = getpid();
+  for (int round = 0; round < 100; ++round) {
+    bool any = false;
+    DIR* d = opendir("/proc");
+    if (d == nullptr) return;
+    while (struct dirent* e = readdir(d)) {
+      if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+      char path[64];
+      std::snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+      FILE* f = std::fopen(path, "re");
+      if (f == nullptr) continue;
+      char buf[512];
+      size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+      std::fclose(f);
+      buf[n] = 0;
+      const char* close_paren = std::strrchr(buf, ')');
+      if (close_paren == nullptr) continue;
+      char state = 0;
+      int ppid = 0;
+      if (std::sscanf(close_paren + 1, " %c %d", &state, &ppid) != 2 || ppid != self) continue;
+      pid_t pid = std::atoi(e->d_name);
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+      any = true;
+    }
+    closedir(d);
+    if (!any) return;
+  }
+}
+
 Outcome failed(std::string what) {
   Outcome o;
   o.error = std::move(what);
@@ -137,24 +174,37 @@ Outcome supervise(const Spec& spec) {
   UniqueFd sigfd(signalfd(-1, &forwarded, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sigfd) return failed(sys_error("create signalfd").what());
 
+  const bool landlock_mode = spec.mode == Mode::Landlock;
+  if (landlock_mode) {
+    // Without a pid namespace, orphans of the command would be re-parented
+    // to init and outlive the run: as a subreaper we inherit them instead,
+    // and kill them when the command ends.
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  }
   // One clone into every namespace at once. clone3 hands back a pidfd, so
   // waiting and killing never race with pid reuse.
   int pidfd_raw = -1;
   struct clone_args args {};
-  args.flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
-               CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_PIDFD;
+  args.flags = CLONE_PIDFD;
+  if (!landlock_mode)
+    args.flags |= CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+                  CLONE_NEWNET | CLONE_NEWCGROUP;
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd_raw);
   args.exit_signal = SIGCHLD;
-  long rc = syscall(SYS_clone3, &args, sizeof args);
+  long rc = getenv("CORDON_ASSUME_NO_USERNS") != nullptr && !landlock_mode
+                ? (errno = EPERM, -1)  // tests: behave as a host that refuses user namespaces
+                : syscall(SYS_clone3, &args, sizeof args);
   if (rc < 0) {
     Error e = sys_error("create the sandbox namespaces (clone3)");
-    if (e.err == EPERM || e.err == ENOSPC)
-      e.message += "; unprivileged user namespaces may be disabled (run `cordon doctor`)";
-    return failed(e.what());
+    Outcome o = failed(e.what());
+    if (!landlock_mode && (e.err == EPERM || e.err == ENOSPC || e.err == EUSERS || e.err == EINVAL))
+      o.namespaces_errno = e.err;
+    return o;
   }
   if (rc == 0) {
     sock.release();  // the child must not hold the supervisor's end: its EOF is our death
     close(pair[0]);
+    if (landlock_mode) contain_landlock_and_exec(setup);
     contain_and_exec(setup);
   }
   const pid_t child = static_cast<pid_t>(rc);
@@ -165,7 +215,7 @@ Outcome supervise(const Spec& spec) {
     siginfo_t info{};
     waitid(P_PIDFD, static_cast<id_t>(pidfd.get()), &info, WEXITED);
   };
-  if (auto s = write_id_maps(child, getuid(), getgid()); !s) {
+  if (auto s = landlock_mode ? Status() : write_id_maps(child, getuid(), getgid()); !s) {
     syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
     reap();
     return failed(s.error().what());
@@ -225,7 +275,7 @@ Outcome supervise(const Spec& spec) {
     int n = 0;
     p[n++] = {sigfd.get(), POLLIN, 0};
     p[n++] = {pidfd.get(), POLLIN, 0};
-    p[n++] = {sock.get(), POLLIN, 0};
+    p[n++] = {sock ? sock.get() : -1, POLLIN, 0};  // poll ignores a negative fd
     int master_i = -1, stdin_i = -1;
     if (master) {
       master_i = n;
@@ -277,11 +327,6 @@ Outcome supervise(const Spec& spec) {
       if (!pump(STDIN_FILENO, master.get())) stdin_open = false;
     }
     if (p[1].revents & POLLIN) child_gone = true;
-    if (!sock && !child_gone) {
-      // Init closed its end: it is exiting; wait for it.
-      struct pollfd w {pidfd.get(), POLLIN, 0};
-      poll(&w, 1, 1000);
-    }
   }
   siginfo_t info{};
   waitid(P_PIDFD, static_cast<id_t>(pidfd.get()), &info, WEXITED);
@@ -299,6 +344,20 @@ Outcome supervise(const Spec& spec) {
   }
   raw.reset();
 
+  if (landlock_mode) {
+    // The child was the command itself: its status is ours to read. Then
+    // everything it left behind goes: its process group, and every orphan
+    // that came to us as subreaper.
+    if (info.si_code == CLD_EXITED) {
+      have_status = true;
+      status = (info.si_status & 0xff) << 8;
+    } else if (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED) {
+      have_status = true;
+      status = info.si_status & 0x7f;
+    }
+    kill(-child, SIGKILL);
+    kill_descendants();
+  }
   Outcome out;
   if (timed_out) {
     out.timed_out = true;

@@ -17,6 +17,9 @@ struct Outcome {
   int exit_code = kExitCordonFailed;
   bool timed_out = false;
   std::string error;  // set when cordon itself failed (exit 125)
+  // Full mode could not create the namespaces (clone3 failed with this
+  // errno): nothing ran; the caller may choose Landlock mode instead.
+  int namespaces_errno = 0;
 };
 
 // Blocks the signals the supervisor forwards (SIGINT, SIGTERM, SIGHUP,

@@ -263,4 +263,58 @@ std::vector<SweepFinding> sweep_workspace(const std::string& workspace,
   return out;
 }
 
+namespace {
+
+// The path itself and, for a directory, everything below it (no symlinks
+// followed), with its stat.
+void each_below(const std::string& root,
+                const std::function<void(const std::string&, const struct stat&)>& fn) {
+  struct stat st {};
+  if (lstat(root.c_str(), &st) != 0) return;
+  fn(root, st);
+  if (!S_ISDIR(st.st_mode)) return;
+  WalkVisitor v;
+  v.on_file = fn;
+  walk_workspace(root, v);
+}
+
+}  // namespace
+
+void record_protected(const std::vector<std::string>& roots, std::vector<FileState>& baseline) {
+  for (const auto& r : roots)
+    each_below(r, [&](const std::string& p, const struct stat& st) {
+      baseline.push_back({p, st.st_dev, st.st_ino, st.st_ctim.tv_sec, st.st_ctim.tv_nsec});
+    });
+}
+
+std::vector<SweepFinding> sweep_protected(const std::vector<std::string>& roots,
+                                          const std::vector<FileState>& baseline) {
+  std::unordered_map<std::string, FileState> by_path;
+  for (const auto& b : baseline) by_path.emplace(b.path, b);
+  std::vector<SweepFinding> out;
+  auto aside = [&](const std::string& path, const std::string& what) {
+    std::string to = quarantine_name(path);
+    if (rename(path.c_str(), to.c_str()) == 0)
+      out.push_back({path, what, "renamed to " + to});
+    else
+      out.push_back({path, what, std::string("could NOT be neutralised: ") + std::strerror(errno)});
+  };
+  for (const auto& r : roots) {
+    struct stat st {};
+    if (lstat(r.c_str(), &st) != 0) continue;
+    if (by_path.find(r) == by_path.end()) {
+      aside(r, "protected path created during the run");
+      continue;
+    }
+    std::vector<std::string> changed;
+    each_below(r, [&](const std::string& p, const struct stat& s2) {
+      if (p == r && S_ISDIR(s2.st_mode)) return;  // a directory's own ctime moves with its entries
+      auto it = by_path.find(p);
+      if (it == by_path.end() || !same_state(it->second, s2)) changed.push_back(p);
+    });
+    for (const auto& c : changed) aside(c, "protected path created or changed during the run");
+  }
+  return out;
+}
+
 }  // namespace cordon::sandbox

@@ -82,6 +82,16 @@ void record_git_item(const GitItem& item, std::vector<FileState>& baseline);
 std::vector<SweepFinding> sweep_workspace(const std::string& workspace,
                                           const std::vector<FileState>& baseline);
 
+// Landlock mode: the state of each protected path and of everything below
+// it, before the run.
+void record_protected(const std::vector<std::string>& roots, std::vector<FileState>& baseline);
+
+// Landlock mode, after the run: a protected path that the run created is
+// renamed aside whole; a file below an existing protected path that the run
+// created or changed is renamed aside. Each one is reported.
+std::vector<SweepFinding> sweep_protected(const std::vector<std::string>& roots,
+                                          const std::vector<FileState>& baseline);
+
 // Whether a git config file's text sets anything that makes git run a
 // program or load other config (core.hooksPath, core.fsmonitor, filters,
 // aliases with "!", include.path, ...). Pure; for unit tests. On a finding,
