@@ -84,7 +84,7 @@ Status build_filesystem(const ChildSetup& setup) {
   // this private namespace costs nothing since all sources are already fds.
   auto root = make_root("/tmp");
   if (!root.ok()) return root.error();
-  CORDON_TRY(populate_root(root->get(), prepared.value(), spec.symlinks, true));
+  CORDON_TRY(populate_root(root->get(), prepared.value(), spec.symlinks, true, spec.tmpfs_bytes));
   CORDON_TRY(enter_root(root->get()));
   // The start directory is the caller's, or the workspace; resolved in the
   // new root, so it cannot lead outside it.

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 namespace cordon::sandbox {
@@ -117,7 +118,7 @@ bool is_read_only(MountKind kind) {
   return kind == MountKind::ReadOnly || kind == MountKind::Protected;
 }
 
-Status make_dev(int root_fd, OwnedDevices& owned, bool want_devpts) {
+Status make_dev(int root_fd, OwnedDevices& owned, bool want_devpts, const char* tmpfs_size) {
   // A minimal /dev: the harmless character devices, bound from the host one
   // by one (a user namespace cannot mknod), a private devpts so that ptys
   // made inside belong to the sandbox, and a private /dev/shm.
@@ -149,7 +150,7 @@ Status make_dev(int root_fd, OwnedDevices& owned, bool want_devpts) {
     CORDON_TRY(attach(mnt.get(), target->get(), "/dev/pts"));
     if (symlinkat("pts/ptmx", dev->get(), "ptmx") != 0) return sys_error("link /dev/ptmx");
   }
-  auto shm = new_tmpfs("1777", nullptr, kBaseAttrs | MOUNT_ATTR_NOEXEC, "/dev/shm");
+  auto shm = new_tmpfs("1777", tmpfs_size, kBaseAttrs | MOUNT_ATTR_NOEXEC, "/dev/shm");
   if (!shm.ok()) return shm.error();
   auto shm_target = open_target(root_fd, "/dev/shm", true, owned);
   if (!shm_target.ok()) return shm_target.error();
@@ -254,10 +255,16 @@ Result<UniqueFd> make_root(const char* attach_point) {
 }
 
 Status populate_root(int root_fd, std::vector<PreparedMount>& mounts,
-                     const std::vector<Symlink>& symlinks, bool want_devpts) {
+                     const std::vector<Symlink>& symlinks, bool want_devpts, uint64_t tmpfs_bytes) {
   OwnedDevices owned;
   owned.add(root_fd);
-  CORDON_TRY(make_dev(root_fd, owned, want_devpts));
+  char size_buf[32] = {};
+  const char* tmpfs_size = nullptr;
+  if (tmpfs_bytes > 0) {
+    std::snprintf(size_buf, sizeof size_buf, "%llu", static_cast<unsigned long long>(tmpfs_bytes));
+    tmpfs_size = size_buf;
+  }
+  CORDON_TRY(make_dev(root_fd, owned, want_devpts, tmpfs_size));
   CORDON_TRY(make_proc(root_fd, owned));
 
   // Denied files are covered by one empty, read-only file. It is created in
@@ -273,7 +280,7 @@ Status populate_root(int root_fd, std::vector<PreparedMount>& mounts,
     switch (e.kind) {
       case MountKind::Tmpfs: {
         bool sticky = e.path == "/tmp" || e.path == "/var/tmp";
-        auto fs = new_tmpfs(sticky ? "1777" : "0755", nullptr, kBaseAttrs, e.path);
+        auto fs = new_tmpfs(sticky ? "1777" : "0755", tmpfs_size, kBaseAttrs, e.path);
         if (!fs.ok()) return fs.error();
         CORDON_TRY(attach(fs->get(), target->get(), e.path));
         auto opened = open_target(root_fd, e.path, true, owned);

@@ -38,8 +38,10 @@ Result<UniqueFd> make_root(const char* attach_point);
 
 // Step 3: place every prepared mount, ancestors first, plus /dev, /proc,
 // /tmp, /dev/shm, /run; then make the skeleton read-only.
+// `tmpfs_bytes` bounds each private tmpfs (/tmp, /run, /dev/shm...; 0: the
+// kernel's default), so filling one cannot exhaust the host's memory.
 Status populate_root(int root_fd, std::vector<PreparedMount>& mounts,
-                     const std::vector<Symlink>& symlinks, bool want_devpts);
+                     const std::vector<Symlink>& symlinks, bool want_devpts, uint64_t tmpfs_bytes);
 
 // Step 4: pivot_root into `root_fd` and detach the old root entirely.
 Status enter_root(int root_fd);

@@ -141,6 +141,8 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
   spec.home = in.home;
   spec.cwd = in.cwd;
   if (policy.process.timeout_seconds) spec.timeout_seconds = policy.process.timeout_seconds->value;
+  if (policy.resources.tmpfs_bytes)
+    spec.tmpfs_bytes = static_cast<uint64_t>(policy.resources.tmpfs_bytes->value);
 
   std::vector<MountEntry> entries;
   auto add_all = [&](const policy::PatternList& list, auto&& on_match) {

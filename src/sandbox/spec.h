@@ -76,6 +76,7 @@ struct Spec {
   std::vector<FileState> protected_baseline;
   std::vector<std::string> protected_roots;  // the protected paths themselves
   double timeout_seconds = 0;     // 0: no wall-clock limit
+  uint64_t tmpfs_bytes = 0;       // size of each private tmpfs; 0: the kernel's default (half of RAM)
   // The second wall: Landlock rules mirroring the mount tree (applied when
   // the kernel has Landlock; required when the policy says so), and the
   // seccomp filter, installed last.
