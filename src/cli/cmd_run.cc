@@ -105,6 +105,8 @@ int run(const RunFlags& flags) {
     if (m == sandbox::Mode::Landlock)
       report(sandbox::sweep_protected(spec->protected_roots, spec->protected_baseline));
     if (!outcome.error.empty()) std::fprintf(stderr, "cordon: %s\n", outcome.error.c_str());
+    if (!outcome.limit_hit.empty())
+      std::fprintf(stderr, "cordon: %s\n", outcome.limit_hit.c_str());
     if (outcome.timed_out)
       std::fprintf(stderr, "cordon: timed out after %gs; the sandbox was killed\n",
                    spec->timeout_seconds);

@@ -27,6 +27,7 @@
 
 #include "sandbox/fds.h"
 #include "sandbox/landlock.h"
+#include "sandbox/rlimits.h"
 #include "sandbox/seccomp.h"
 #include "sandbox/mounts.h"
 
@@ -125,14 +126,6 @@ Status drop_capabilities() {
   hdr.version = _LINUX_CAPABILITY_VERSION_3;
   struct __user_cap_data_struct data[2] = {};
   if (syscall(SYS_capset, &hdr, data) != 0) return sys_error("drop capabilities");
-  return {};
-}
-
-Status set_rlimits() {
-  // No core dumps: a crashing tool must not write its memory (which may hold
-  // secrets) into the workspace.
-  struct rlimit zero {};
-  if (setrlimit(RLIMIT_CORE, &zero) != 0) return sys_error("disable core dumps");
   return {};
 }
 
@@ -245,7 +238,7 @@ void contain_and_exec(const ChildSetup& setup) {
   //    nothing above could be done without them.
   if (auto s = drop_capabilities(); !s) fail(sock, s.error());
   // 6. Resource limits.
-  if (auto s = set_rlimits(); !s) fail(sock, s.error());
+  if (auto s = apply_rlimits(setup.spec->rlimits); !s) fail(sock, s.error());
   // 7. A new session: no controlling terminal, so TIOCSTI cannot reach the
   //    caller's terminal.
   if (setsid() < 0) fail(sock, sys_error("setsid"));
@@ -323,7 +316,7 @@ void contain_landlock_and_exec(const ChildSetup& setup) {
     if (auto s = drop_capabilities(); !s) fail(sock, s.error());
   }
   // 4. Resource limits.
-  if (auto s = set_rlimits(); !s) fail(sock, s.error());
+  if (auto s = apply_rlimits(setup.spec->rlimits); !s) fail(sock, s.error());
   // 5. A new session: no controlling terminal, no TIOCSTI into the caller's.
   if (setsid() < 0) fail(sock, sys_error("setsid"));
   // 6. Every fd but stdio, the setup socket and the pty is closed.

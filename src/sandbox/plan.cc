@@ -94,6 +94,18 @@ bool writable(MountKind k) {
   return k == MountKind::ReadWrite || k == MountKind::Tmpfs || k == MountKind::Pin;
 }
 
+// [resources] into cgroup limits and rlimits.
+void plan_resources(const policy::Policy& policy, Spec& spec) {
+  const auto& r = policy.resources;
+  if (r.tmpfs_bytes) spec.tmpfs_bytes = static_cast<uint64_t>(r.tmpfs_bytes->value);
+  if (r.memory_bytes) spec.limits.memory_bytes = static_cast<uint64_t>(r.memory_bytes->value);
+  if (r.pids) spec.limits.pids = static_cast<uint64_t>(r.pids->value);
+  if (r.cpus) spec.limits.cpus = r.cpus->value;
+  spec.rlimits.core = 0;
+  if (r.file_size_bytes) spec.rlimits.file_size = static_cast<rlim_t>(r.file_size_bytes->value);
+  if (r.open_files) spec.rlimits.open_files = static_cast<rlim_t>(r.open_files->value);
+}
+
 }  // namespace
 
 std::vector<MountEntry> order_mounts(std::vector<MountEntry> entries) {
@@ -141,8 +153,7 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
   spec.home = in.home;
   spec.cwd = in.cwd;
   if (policy.process.timeout_seconds) spec.timeout_seconds = policy.process.timeout_seconds->value;
-  if (policy.resources.tmpfs_bytes)
-    spec.tmpfs_bytes = static_cast<uint64_t>(policy.resources.tmpfs_bytes->value);
+  plan_resources(policy, spec);
 
   std::vector<MountEntry> entries;
   auto add_all = [&](const policy::PatternList& list, auto&& on_match) {
@@ -213,7 +224,11 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
       walk_roots.push_back(r);
   for (const auto& entry : policy.filesystem.deny_write) {
     std::string pattern = policy::absolute_pattern(entry.value, in.home, in.workspace);
-    bool want_dir = !entry.value.empty() && entry.value.back() == '/';
+    // Placeholders are always empty directories, even for file names: git
+    // ignores an empty directory, so an agent's `git add -A` inside cannot
+    // commit them, and a directory blocks creating a file of that name just
+    // as well (EEXIST / EISDIR).
+    const bool want_dir = true;
     auto root = std::find_if(writable_roots.begin(), writable_roots.end(),
                              [&](const std::string& r) { return is_under(pattern, r); });
     auto matches = expand(pattern);
@@ -234,7 +249,11 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
     // over, but only where its parent is a real directory in a writable
     // tree (".git/hooks" in a directory with no ".git" is left to the
     // sweep when the run ends).
-    if (!has_glob(pattern) && root != writable_roots.end()) {
+    // No placeholder for HEAD: a path named HEAD at the top would make every
+    // `git log HEAD` there ambiguous. Creating one (to turn the workspace
+    // into a bare repository) is caught by the sweep after the run.
+    const bool placeholder_ok = pattern != in.workspace + "/HEAD";
+    if (placeholder_ok && !has_glob(pattern) && root != writable_roots.end()) {
       std::string parent = pattern.substr(0, pattern.rfind('/'));
       struct stat pst {};
       if (lstat(parent.c_str(), &pst) == 0 && S_ISDIR(pst.st_mode) &&
@@ -356,7 +375,9 @@ Guarantees guarantees(Mode mode, int abi) {
        "refuses ptrace and signals to them)");
   give("landlock", abi >= 1, "the kernel has no Landlock (see `cordon doctor`)");
   give("seccomp", true, "");
-  give("resource-limits", full, "cgroup limits need the namespaces' supervisor set-up");
+  // Whether a cgroup can be had is found out when one is created: a policy
+  // with limits that the host cannot enforce is refused then.
+  give("resource-limits", true, "");
   return g;
 }
 
@@ -372,6 +393,7 @@ std::vector<std::pair<std::string, std::string>> unmet(const policy::Policy& pol
 Result<Spec> plan_landlock(const policy::Policy& policy, const PlanInput& in) {
   Spec spec;
   spec.mode = Mode::Landlock;
+  plan_resources(policy, spec);
   spec.argv = in.argv;
   spec.envp = in.environ;
   spec.workspace = in.workspace;

@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "sandbox/cgroups.h"
 #include "sandbox/landlock.h"
+#include "sandbox/rlimits.h"
 #include "sandbox/seccomp.h"
 
 namespace cordon::sandbox {
@@ -77,6 +79,8 @@ struct Spec {
   std::vector<std::string> protected_roots;  // the protected paths themselves
   double timeout_seconds = 0;     // 0: no wall-clock limit
   uint64_t tmpfs_bytes = 0;       // size of each private tmpfs; 0: the kernel's default (half of RAM)
+  ResourceLimits limits;          // cgroup limits; when any is set, a cgroup is required
+  RlimitSettings rlimits;         // always applied in the child (core dumps off at least)
   // The second wall: Landlock rules mirroring the mount tree (applied when
   // the kernel has Landlock; required when the policy says so), and the
   // seccomp filter, installed last.

@@ -18,8 +18,10 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "base/unique_fd.h"
+#include "sandbox/cgroups.h"
 #include "sandbox/contain.h"
 #include "sandbox/fds.h"
 #include "sandbox/seccomp.h"
@@ -175,6 +177,14 @@ Outcome supervise(const Spec& spec) {
   if (!sigfd) return failed(sys_error("create signalfd").what());
 
   const bool landlock_mode = spec.mode == Mode::Landlock;
+  // A cgroup when the policy sets a limit: created before the child, and
+  // the child placed in it before it runs anything (it waits for our go).
+  std::optional<Cgroup> cgroup;
+  if (!spec.limits.empty()) {
+    auto cg = Cgroup::create(spec.limits);
+    if (!cg.ok()) return failed("the policy sets resource limits, but " + cg.error().what());
+    cgroup.emplace(std::move(cg.value()));
+  }
   if (landlock_mode) {
     // Without a pid namespace, orphans of the command would be re-parented
     // to init and outlive the run: as a subreaper we inherit them instead,
@@ -219,6 +229,13 @@ Outcome supervise(const Spec& spec) {
     syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
     reap();
     return failed(s.error().what());
+  }
+  if (cgroup) {
+    if (auto s = cgroup->add(child); !s) {
+      syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+      reap();
+      return failed(s.error().what());
+    }
   }
   if (auto s = send_message(sock.get(), std::string(1, kMsgGo)); !s) {
     reap();
@@ -359,6 +376,19 @@ Outcome supervise(const Spec& spec) {
     kill_descendants();
   }
   Outcome out;
+  if (cgroup) {
+    // Whatever is left in the cgroup goes with the run; then its events
+    // say whether a limit is why the command ended.
+    (void)cgroup->kill_all();
+    CgroupEvents ev = cgroup->events();
+    if (ev.oom_kills > 0)
+      out.limit_hit = "out of memory: the memory limit (" +
+                      std::to_string(*spec.limits.memory_bytes) + " bytes) was reached and " +
+                      std::to_string(ev.oom_kills) + " process(es) were killed";
+    else if (ev.pids_max_hits > 0)
+      out.limit_hit = "the process limit (" + std::to_string(*spec.limits.pids) +
+                      ") refused " + std::to_string(ev.pids_max_hits) + " fork(s)";
+  }
   if (timed_out) {
     out.timed_out = true;
     out.exit_code = kExitTimedOut;

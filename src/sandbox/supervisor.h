@@ -20,6 +20,8 @@ struct Outcome {
   // Full mode could not create the namespaces (clone3 failed with this
   // errno): nothing ran; the caller may choose Landlock mode instead.
   int namespaces_errno = 0;
+  // Why the command ended, when a limit ended it ("out of memory: ...").
+  std::string limit_hit;
 };
 
 // Blocks the signals the supervisor forwards (SIGINT, SIGTERM, SIGHUP,

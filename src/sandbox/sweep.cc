@@ -73,6 +73,17 @@ void judge(const GitItem& item, const std::unordered_map<std::string, FileState>
   if (lstat(item.path.c_str(), &st) != 0) return;
   auto it = baseline.find(item.path);
   if (it != baseline.end() && same_state(it->second, st)) return;  // untouched by the run
+  if (item.marker) {
+    // HEAD beside objects/ and refs/ makes the directory a bare repository
+    // that a later git command outside would use, with its config and hooks.
+    std::string aside = quarantine_name(item.path);
+    std::string what = "bare-repository marker created or changed during the run";
+    if (rename(item.path.c_str(), aside.c_str()) == 0)
+      out.push_back({item.path, what, "renamed to " + aside});
+    else
+      out.push_back({item.path, what, std::string("could NOT be neutralised: ") + std::strerror(errno)});
+    return;
+  }
   if (item.hook) {
     // A hook is any file git would run by name: aside, and not executable.
     std::string aside = quarantine_name(item.path);
@@ -241,7 +252,10 @@ void walk_workspace(const std::string& root, const WalkVisitor& visit) {
       int sub = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (sub >= 0) stack.push_back({sub, child, f.depth + 1});
     }
-    if (bare[0] && bare[1] && bare[2] && visit.on_git_item) for_each_git_item(f.path, visit.on_git_item);
+    if (bare[0] && bare[1] && bare[2] && visit.on_git_item) {
+      visit.on_git_item({f.path + "/HEAD", false, true});
+      for_each_git_item(f.path, visit.on_git_item);
+    }
     closedir(d);
   }
 }

@@ -56,7 +56,8 @@ struct SweepFinding {
 // A file in a git directory that can make a later git command run code.
 struct GitItem {
   std::string path;
-  bool hook = false;  // else the config file
+  bool hook = false;    // a hook
+  bool marker = false;  // HEAD of a bare repository (the workspace turned into one)
 };
 
 struct WalkVisitor {
