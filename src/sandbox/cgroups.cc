@@ -12,9 +12,9 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
-#include <cstdlib>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -42,7 +42,9 @@ std::optional<std::string> read_text_at(int dirfd, const std::string& path) {
   return out;
 }
 
-std::optional<std::string> read_text(const std::string& path) { return read_text_at(AT_FDCWD, path); }
+std::optional<std::string> read_text(const std::string& path) {
+  return read_text_at(AT_FDCWD, path);
+}
 
 bool exists_at(int dirfd, const std::string& name) {
   return faccessat(dirfd, name.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0;
@@ -50,7 +52,9 @@ bool exists_at(int dirfd, const std::string& name) {
 bool exists(const std::string& path) { return exists_at(AT_FDCWD, path); }
 
 // Writable by us as we are now (effective ids, as the kernel will check).
-bool writable(const std::string& path) { return faccessat(AT_FDCWD, path.c_str(), W_OK, AT_EACCESS) == 0; }
+bool writable(const std::string& path) {
+  return faccessat(AT_FDCWD, path.c_str(), W_OK, AT_EACCESS) == 0;
+}
 
 // One write(2) per interface file: cgroupfs parses each write as a whole,
 // and a short write would be a different value.
@@ -173,9 +177,9 @@ namespace {
 struct SupervisorLeaf {
   std::mutex mu;
   int users = 0;
-  std::string parent;  // our original cgroup directory
-  std::string leaf;    // parent/cordon-<pid>-supervisor
-  std::string enabled; // "memory pids" as enabled by us in parent's subtree_control
+  std::string parent;   // our original cgroup directory
+  std::string leaf;     // parent/cordon-<pid>-supervisor
+  std::string enabled;  // "memory pids" as enabled by us in parent's subtree_control
   bool fake = false;
 };
 SupervisorLeaf& supervisor_leaf() {
@@ -250,8 +254,9 @@ Status enable_v2_controllers(const CgroupV2Info& v2, const std::vector<std::stri
     if (mkdir(leaf.c_str(), 0755) != 0 && errno != EEXIST)
       return sys_error("create cgroup " + leaf + " to hold cordon itself");
     UniqueFd leaf_fd(open(leaf.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    Status moved = leaf_fd ? write_at(leaf_fd.get(), leaf, "cgroup.procs", std::to_string(getpid()), fake)
-                           : Status(sys_error("open " + leaf));
+    Status moved =
+        leaf_fd ? write_at(leaf_fd.get(), leaf, "cgroup.procs", std::to_string(getpid()), fake)
+                : Status(sys_error("open " + leaf));
     if (!moved) {
       (void)remove_dir(leaf, fake);
       return moved.error();
@@ -409,8 +414,7 @@ Status validate_limits(const ResourceLimits& limits) {
                        " bytes is below 1 MiB: nothing would start");
   if (limits.pids && *limits.pids == 0)
     return plain_error("pids limit of 0: not even the command could run");
-  if (limits.cpus &&
-      (!std::isfinite(*limits.cpus) || *limits.cpus * kCpuPeriodUs < kMinCpuQuotaUs))
+  if (limits.cpus && (!std::isfinite(*limits.cpus) || *limits.cpus * kCpuPeriodUs < kMinCpuQuotaUs))
     return plain_error("cpu limit must be at least 0.01 (1% of one CPU)");
   return {};
 }
@@ -441,7 +445,8 @@ CgroupAssessment assess_cgroups(const CgroupHost& host, const ResourceLimits& li
       out.v2_why = "cgroup v2: the " + join(missing_from(needed, v2.subtree_control)) +
                    " controller(s) must be enabled in " + v2.dir +
                    "/cgroup.subtree_control, which the kernel allows only when no process lives "
-                   "in " + v2.path + " itself, and other processes do (" + join(others, " ") +
+                   "in " +
+                   v2.path + " itself, and other processes do (" + join(others, " ") +
                    "); cordon does not move processes that are not its own";
   }
 
@@ -563,7 +568,8 @@ Result<Cgroup> Cgroup::create(const ResourceLimits& limits, const CgroupOptions&
     const auto* info = host.v1_controller(c);
     struct stat st {};
     if (stat(info->dir.c_str(), &st) != 0) return sys_error("stat " + info->dir);
-    if (std::find(seen.begin(), seen.end(), std::pair{st.st_dev, st.st_ino}) != seen.end()) continue;
+    if (std::find(seen.begin(), seen.end(), std::pair{st.st_dev, st.st_ino}) != seen.end())
+      continue;
     seen.emplace_back(st.st_dev, st.st_ino);
     if (cg.dirs_.empty()) cg.fake_ = !is_cgroupfs(info->dir);
     CORDON_TRY(make(info->dir, c));
@@ -610,8 +616,8 @@ Cgroup::~Cgroup() { (void)remove(); }
 Status Cgroup::add(pid_t pid) {
   for (const auto& d : dirs_) {
     if (auto s = write_at(d.fd.get(), d.path, "cgroup.procs", std::to_string(pid), fake_); !s)
-      return Error{s.error().err, "move process " + std::to_string(pid) + " into its cgroup: " +
-                                      s.error().message};
+      return Error{s.error().err, "move process " + std::to_string(pid) +
+                                      " into its cgroup: " + s.error().message};
   }
   return {};
 }
@@ -686,7 +692,8 @@ Status Cgroup::kill_all() {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   thaw();
-  if (!pids().empty()) return plain_error("processes remain in cgroup " + main.path + " after SIGKILL");
+  if (!pids().empty())
+    return plain_error("processes remain in cgroup " + main.path + " after SIGKILL");
   return {};
 }
 
@@ -703,7 +710,8 @@ CgroupEvents Cgroup::events() const {
       // oom_kill in memory.oom_control since Linux 4.13; failcnt counts
       // the times usage hit the limit.
       ev.oom_kills = keyed_value(read("memory.oom_control"), "oom_kill");
-      ev.memory_max_hit = std::strtoull(read("memory.failcnt").c_str(), nullptr, 10) > 0 || ev.oom_kills > 0;
+      ev.memory_max_hit =
+          std::strtoull(read("memory.failcnt").c_str(), nullptr, 10) > 0 || ev.oom_kills > 0;
     } else if (d.controller == "pids") {
       ev.pids_max_hits = keyed_value(read("pids.events"), "max");
     }

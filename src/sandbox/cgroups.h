@@ -108,7 +108,8 @@ struct CgroupAssessment {
   std::string v2_why;  // "" when v2 is usable
   std::string v1_why;  // "" when v1 is usable
 };
-CgroupAssessment assess_cgroups(const CgroupHost& host, const ResourceLimits& limits, pid_t self = 0);
+CgroupAssessment assess_cgroups(const CgroupHost& host, const ResourceLimits& limits,
+                                pid_t self = 0);
 
 // Which hierarchy create() uses (v2 first), or an error naming what is
 // missing and how to get it.

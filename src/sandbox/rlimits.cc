@@ -32,7 +32,9 @@ Status apply_rlimits(const RlimitSettings& settings) {
     rlim_t v = *wanted;
     if (current.rlim_max != RLIM_INFINITY && (v == RLIM_INFINITY || v > current.rlim_max))
       v = current.rlim_max;
-    struct rlimit next {v, v};
+    struct rlimit next {
+      v, v
+    };
     if (setrlimit(f.resource, &next) != 0)
       return sys_error(std::string("set ") + f.name + " to " + std::to_string(v));
   }
