@@ -19,5 +19,6 @@ std::vector<Runner> register_commands(CLI::App& app);
 // One per file (cmd_*.cc).
 Runner add_run_command(CLI::App& app);
 Runner add_policy_command(CLI::App& app);
+Runner add_doctor_command(CLI::App& app);
 
 }  // namespace cordon::cli
