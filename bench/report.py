@@ -35,7 +35,9 @@ def ratio(by_name, num, den):
     rel = math.hypot(a["stddev"] / a["mean"], b["stddev"] / b["mean"])
     # Medians resist the scheduler's outliers on a small virtual machine.
     rm = a["median"] / b["median"]
-    return r, r * rel, rm
+    # Minimums: the run least disturbed by anything else on the machine.
+    rmin = a["min"] / b["min"]
+    return r, r * rel, rm, rmin
 
 
 def main(argv):
@@ -52,12 +54,12 @@ def main(argv):
         )
     if len(argv) > 2:
         print()
-        print("| ratio | of means | of medians |")
-        print("|---|---|---|")
+        print("| ratio | of means | of medians | of minimums |")
+        print("|---|---|---|---|")
         for pair in argv[2:]:
             num, den = pair.split("/", 1)
-            r, err, rm = ratio(by_name, num, den)
-            print(f"| {num} / {den} | {r:.3f} ± {err:.3f} | {rm:.3f} |")
+            r, err, rm, rmin = ratio(by_name, num, den)
+            print(f"| {num} / {den} | {r:.3f} ± {err:.3f} | {rm:.3f} | {rmin:.3f} |")
     return 0
 
 
