@@ -239,11 +239,19 @@ void release_supervisor_leaf() {
 // Sets *holds_leaf when the caller must call release_supervisor_leaf().
 Status enable_v2_controllers(const CgroupV2Info& v2, const std::vector<std::string>& needed,
                              bool fake, bool* holds_leaf) {
-  auto missing = missing_from(needed, v2.subtree_control);
-  if (missing.empty()) return {};
   auto& s = supervisor_leaf();
   std::lock_guard lock(s.mu);
+  // Already in our leaf (an earlier run of this process put us there): this
+  // run needs it too, until it ends.
   const bool in_leaf = s.users > 0 && s.parent == v2.dir;
+  auto missing = missing_from(needed, v2.subtree_control);
+  if (missing.empty()) {
+    if (in_leaf) {
+      ++s.users;
+      *holds_leaf = true;
+    }
+    return {};
+  }
   bool created_leaf = false;
   // The no-internal-processes rule: a cgroup other than the root may enable
   // controllers for its children only while no process lives in it. We were

@@ -238,18 +238,38 @@ TEST_F(FakeCgroupFs, V2TheLeafIsSharedByConcurrentRunsAndGoesWithTheLast) {
   l.pids = 10;
   auto first = Cgroup::create(l, v2_options("/s"));
   ASSERT_TRUE(first.ok()) << first.error().what();
+  ASSERT_TRUE(exists(leaf));
+  // What the kernel would show now: we live in the leaf, our old cgroup is
+  // empty, and pids is enabled below it.
+  write("s/cgroup.procs", "");
+  write("s/cgroup.subtree_control", "pids\n");
+  const auto in_leaf = v2_options("/" + leaf);
   {
-    auto second = Cgroup::create(l, v2_options("/s"));
+    auto second = Cgroup::create(l, in_leaf);
     ASSERT_TRUE(second.ok()) << second.error().what();
     EXPECT_NE(first->paths()[0], second->paths()[0]);
+    EXPECT_EQ(fs::path(second->paths()[0]).parent_path(), path("s")) << "nested in the leaf";
     EXPECT_THAT(cordon_dirs("s"), testing::SizeIs(3));
+    EXPECT_EQ(read("s/cgroup.subtree_control"), "pids\n") << "nothing to enable";
+    (void)first->remove();
+    EXPECT_TRUE(exists(leaf)) << "the second run still needs the leaf";
   }
-  EXPECT_TRUE(exists(leaf)) << "the first run still needs the leaf";
-  first = Cgroup::create(l, v2_options("/s"));  // replaces (and removes) the first
-  ASSERT_TRUE(first.ok());
-  EXPECT_THAT(cordon_dirs("s"), testing::SizeIs(2));
-  (void)first->remove();
   EXPECT_FALSE(exists(leaf));
+  EXPECT_EQ(read("s/cgroup.procs"), self_pid());
+  // A run that needs one more controller enables it and is undone with it.
+  {
+    auto third = Cgroup::create(l, v2_options("/s"));  // the leaf again
+    ASSERT_TRUE(third.ok());
+    write("s/cgroup.procs", "");
+    write("s/cgroup.subtree_control", "pids\n");
+    ResourceLimits more = l;
+    more.memory_bytes = 64 * kMiB;
+    auto fourth = Cgroup::create(more, in_leaf);
+    ASSERT_TRUE(fourth.ok()) << fourth.error().what();
+    EXPECT_EQ(read("s/cgroup.subtree_control"), "+memory");
+  }
+  EXPECT_FALSE(exists(leaf));
+  EXPECT_EQ(read("s/cgroup.subtree_control"), "-pids -memory");
 }
 
 TEST_F(FakeCgroupFs, V2OtherProcessesInOurCgroupAreNeverMoved) {
