@@ -26,15 +26,34 @@ std::vector<std::string>* flag_values(PolicyFlags& flags, FieldId id) {
     case FieldId::AllowWrite: return &flags.allow_write;
     case FieldId::DenyWrite: return &flags.deny_write;
     case FieldId::EnvPass: return &flags.pass_env;
-    case FieldId::Timeout:
-    case FieldId::EnvScrub:
-    case FieldId::TrustProjects: return nullptr;
+    case FieldId::Require: return &flags.require;
+    default: return nullptr;
   }
-  return nullptr;
 }
 
 const std::vector<std::string>* flag_values(const PolicyFlags& flags, FieldId id) {
   return flag_values(const_cast<PolicyFlags&>(flags), id);
+}
+
+// Where a one-value field's flag lands; nullptr for the others.
+std::string* flag_value(PolicyFlags& flags, FieldId id) {
+  switch (id) {
+    case FieldId::Timeout: return &flags.timeout;
+    case FieldId::Memory: return &flags.memory;
+    case FieldId::Pids: return &flags.pids;
+    case FieldId::Cpus: return &flags.cpus;
+    case FieldId::FileSize: return &flags.file_size;
+    case FieldId::OpenFiles: return &flags.open_files;
+    case FieldId::TmpfsSize: return &flags.tmpfs_size;
+    case FieldId::Mode: return &flags.mode;
+    case FieldId::OnViolation: return &flags.on_violation;
+    case FieldId::UnixSockets: return &flags.unix_sockets;
+    default: return nullptr;
+  }
+}
+
+const std::string* flag_value(const PolicyFlags& flags, FieldId id) {
+  return flag_value(const_cast<PolicyFlags&>(flags), id);
 }
 
 policy::Origin command_line_origin() {
@@ -89,8 +108,8 @@ void add_policy_flags(CLI::App* sub, PolicyFlags& flags) {
       sub->add_option(std::string(f.flag), *values, fmt::format("{} (repeatable)", f.help))
           ->type_name(std::string(f.value_name))
           ->allow_extra_args(false);
-    } else if (f.id == FieldId::Timeout) {
-      sub->add_option(std::string(f.flag), flags.timeout, std::string(f.help))
+    } else if (auto* value = flag_value(flags, f.id)) {
+      sub->add_option(std::string(f.flag), *value, std::string(f.help))
           ->type_name(std::string(f.value_name));
     }
   }
@@ -100,23 +119,35 @@ Result<policy::Policy> command_line_policy(const PolicyFlags& flags) {
   policy::Policy out;
   out.sources.push_back({policy::Layer::CommandLine, "command line"});
   for (const policy::Field& f : policy::fields()) {
-    const auto* values = flag_values(flags, f.id);
-    if (values == nullptr) continue;
-    policy::PatternList& list = *policy::pattern_list(out, f.id);
-    for (const std::string& v : *values) {
-      Status valid = f.kind == policy::FieldKind::NameList ? policy::check_name_pattern(v)
-                                                           : policy::check_path_pattern(v);
-      if (!valid) return plain_error(fmt::format("{}: {}", f.flag, valid.error().message));
-      list.push_back({v, command_line_origin()});
+    if (const auto* values = flag_values(flags, f.id)) {
+      policy::PatternList& list = *policy::pattern_list(out, f.id);
+      for (const std::string& v : *values) {
+        Status valid = policy::check_list_entry(f, v);
+        if (!valid) {
+          // A requirement is a word from a list: say which one was not in it.
+          std::string got = f.kind == policy::FieldKind::RequirementList
+                                ? fmt::format(", got \"{}\"", v)
+                                : std::string();
+          return plain_error(fmt::format("{}: {}{}", f.flag, valid.error().message, got));
+        }
+        list.push_back({v, command_line_origin()});
+      }
+      continue;
     }
-  }
-  if (!flags.timeout.empty()) {
-    auto seconds = policy::parse_duration(flags.timeout);
-    if (!seconds) {
-      return plain_error(fmt::format("{}: {}, got \"{}\"", policy::field(FieldId::Timeout).flag,
-                                     policy::kDurationExpected, flags.timeout));
+    const std::string* text = flag_value(flags, f.id);
+    if (text == nullptr || text->empty()) continue;
+    auto bad = [&] {
+      return plain_error(
+          fmt::format("{}: {}, got \"{}\"", f.flag, policy::expected_value(f), *text));
+    };
+    if (f.is_number()) {
+      auto value = policy::number_from_text(f, *text);
+      if (!value) return bad();
+      *policy::number_value(out, f.id) = policy::Entry<double>{*value, command_line_origin()};
+    } else {
+      if (policy::choice_rank(f, *text) < 0) return bad();
+      *policy::choice_value(out, f.id) = policy::Entry<std::string>{*text, command_line_origin()};
     }
-    out.process.timeout_seconds = policy::Entry<double>{*seconds, command_line_origin()};
   }
   return out;
 }

@@ -17,17 +17,22 @@ namespace cordon::cli {
 struct PolicyFlags {
   std::vector<std::string> policy_files;
   bool trust_project = false;
-  std::vector<std::string> allow_read, deny_read, allow_write, deny_write, pass_env;
-  std::string timeout;
+  std::vector<std::string> allow_read, deny_read, allow_write, deny_write, pass_env, require;
+  // One value each, as written; empty when the flag was not given.
+  std::string timeout, memory, pids, cpus, file_size, open_files, tmpfs_size;
+  std::string mode, on_violation, unix_sockets;
 };
 
 // --policy FILE (repeatable), --trust-project, and one flag per schema field
 // that has one: --allow-read P, --deny-read P, --allow-write P, --deny-write P,
-// --pass-env NAME (each repeatable, one value per occurrence), --timeout DURATION.
+// --pass-env NAME, --require NAME (each repeatable, one value per
+// occurrence); --timeout DURATION, --memory SIZE, --pids N, --cpus N,
+// --file-size SIZE, --open-files N, --tmpfs-size SIZE, --mode MODE,
+// --on-violation ACTION, --unix-sockets allow|deny.
 void add_policy_flags(CLI::App* sub, PolicyFlags& flags);
 
 // Converts the parsed flags into the CommandLine layer; a bad value gives
-// "--timeout: expected ..." / "--deny-read: expected ...".
+// "--timeout: expected ..., got \"abc\"" / "--deny-read: expected ...".
 Result<policy::Policy> command_line_policy(const PolicyFlags& flags);
 
 // Builds the LoadRequest from the environment and the flags: HOME (else the

@@ -15,6 +15,8 @@
 namespace cordon::policy {
 namespace {
 
+// One key of the default: a list's entries, or a one-value field's single
+// value as parse_size/number_from_text or a Choice reads it ("1G", "auto").
 struct DefaultList {
   FieldId id;
   std::string_view comment;  // one line, printed above the key
@@ -104,6 +106,21 @@ const DefaultList kDefaults[] = {
          "*_PAT",         "AWS_*",          "AZURE_*",       "DOCKER_AUTH_CONFIG",
          "SSH_AUTH_SOCK", "GPG_AGENT_INFO", "DATABASE_URL",
      }},
+    {FieldId::TmpfsSize,
+     "No memory, process, CPU or file size limit by default; each private tmpfs is bounded.",
+     {"1G"}},
+    {FieldId::Mode,
+     "Full containment where the host allows it, else Landlock mode, saying so.",
+     {"auto"}},
+    {FieldId::Require,
+     "Refuse to run where the host cannot give these.",
+     {"credential-hiding", "network-isolation", "seccomp"}},
+    {FieldId::OnViolation,
+     "A refused system call fails with an error (EPERM, or ENOSYS where programs fall back).",
+     {"errno"}},
+    {FieldId::UnixSockets,
+     "socket(AF_UNIX) is allowed: in full mode such sockets reach only the sandbox.",
+     {"allow"}},
 };
 
 struct Rendered {
@@ -132,6 +149,23 @@ Rendered render() {
       emit(fmt::format("[{}]", f.section));
     }
     emit(fmt::format("# {}", list.comment));
+    if (!f.is_list()) {
+      // One value, on the key's line; its column is where the parser puts it.
+      std::string_view v = *list.values.begin();
+      Origin origin{Layer::BuiltIn, "built-in", line + 1, static_cast<int>(f.key.size()) + 4};
+      if (f.is_number()) {
+        // The table holds only values the parser accepts: a test parses the text back.
+        double value = number_from_text(f, v).value_or(0);
+        *number_value(out.policy, list.id) = Entry<double>{value, origin};
+        bool bare = f.kind != FieldKind::Size;
+        std::string text = number_text(f, value);
+        emit(fmt::format("{} = {}", f.key, bare ? text : fmt::format("\"{}\"", text)));
+      } else {
+        *choice_value(out.policy, list.id) = Entry<std::string>{std::string(v), origin};
+        emit(fmt::format("{} = \"{}\"", f.key, v));
+      }
+      continue;
+    }
     emit(fmt::format("{} = [", f.key));
     PatternList& into = *pattern_list(out.policy, list.id);
     for (std::string_view v : list.values) {

@@ -88,9 +88,12 @@ Policy as_command_line(Policy p) {
   for (const Field& f : fields()) {
     if (PatternList* list = pattern_list(p, f.id)) {
       for (auto& e : *list) stamp(e.origin);
+    } else if (auto* number = number_value(p, f.id); number != nullptr && *number) {
+      stamp((*number)->origin);
+    } else if (auto* word = choice_value(p, f.id); word != nullptr && *word) {
+      stamp((*word)->origin);
     }
   }
-  if (p.process.timeout_seconds) stamp(p.process.timeout_seconds->origin);
   p.sources = {{Layer::CommandLine, "command line"}};
   return p;
 }
@@ -99,8 +102,12 @@ bool empty_layer(const Policy& p) {
   for (const Field& f : fields()) {
     const PatternList* list = pattern_list(p, f.id);
     if (list != nullptr && !list->empty()) return false;
+    const auto* number = number_value(p, f.id);
+    if (number != nullptr && number->has_value()) return false;
+    const auto* word = choice_value(p, f.id);
+    if (word != nullptr && word->has_value()) return false;
   }
-  return !p.process.timeout_seconds;
+  return true;
 }
 
 }  // namespace

@@ -25,7 +25,8 @@ const Policy& builtin_default();
 
 // Parses one policy file. Errors read "FILE:LINE:COL: <what was expected>",
 // also for unknown sections or keys, wrong types and bad values (a negative
-// timeout, an empty pattern, a ".." component, NUL or other control bytes).
+// timeout, an empty pattern, a ".." component, NUL or other control bytes,
+// a size of "2GB", pids = 0, an unknown mode or requirement).
 // Every entry's Origin carries `layer` and its own line and column.
 Result<Policy> parse_policy(std::string_view text, const std::string& source_name, Layer layer);
 
@@ -71,11 +72,18 @@ Result<Policy> load_effective(const LoadRequest& request);
 //   dropped (a repository's own file may only tighten) and recorded in
 //   `ignored` with reason "project not trusted";
 // - [trust] counts only from Layer::User; elsewhere it is recorded as ignored;
-// - timeout: the smallest value set by any layer (larger ones are ignored);
+// - timeout and every [resources] limit: the smallest value set by any
+//   layer; [sandbox] mode, on_violation, unix_sockets: the strictest (full >
+//   auto > landlock, kill > errno, deny > allow); require: the union. The
+//   built-in default's values are only defaults: a User, CommandLine,
+//   Managed or trusted Project value replaces them (looser or tighter), and
+//   only an untrusted Project is held to them. Every value not applied is
+//   recorded in `ignored` with the one that applies;
 // - managed: an allow_read or allow_write from a lower layer that could lie
 //   within a managed deny_read (or, for allow_write, deny_write) is dropped,
 //   and so is an env_pass that a managed env_scrub matches; so a managed
-//   deny always applies, and no layer exceeds a managed timeout.
+//   deny always applies, and no layer exceeds a managed timeout or limit or
+//   runs with a looser sandbox setting than the managed one.
 // Identical patterns in one list are kept once (the highest layer's origin).
 // `home` and `workspace` let the managed checks compare "~/x", "x" and
 // "/abs/x" forms; the two-argument form compares each form only with itself.

@@ -17,8 +17,6 @@ namespace {
 constexpr std::string_view kUnknownHome = "/\x01home";
 constexpr std::string_view kUnknownWorkspace = "/\x01workspace";
 
-std::string value_text(double seconds) { return fmt::format("{}", seconds); }
-
 void ignore(Policy& out, const Field& f, const Entry<std::string>& e, std::string reason) {
   out.ignored.push_back({f.name(), e.value, e.origin, std::move(reason)});
 }
@@ -108,22 +106,78 @@ void protect_managed(Policy& out, std::string_view home, std::string_view worksp
   out.process.env_pass = std::move(kept);
 }
 
-// Step 3: the tightest timeout wins; a managed one therefore caps all others.
-void pick_timeout(const std::vector<Policy>& layers, Policy& out) {
-  std::vector<const Entry<double>*> all;
-  for (const Policy& layer : layers) {
-    if (layer.process.timeout_seconds) all.push_back(&*layer.process.timeout_seconds);
+// Whether a layer's one-value setting replaces the built-in default's. The
+// built-in default is only a default: the user, the command line, the
+// managed file and a trusted project may replace it, looser or tighter; an
+// untrusted project may only tighten it.
+bool replaces_default(const Origin& origin, bool trust_project) {
+  return origin.layer != Layer::BuiltIn && (origin.layer != Layer::Project || trust_project);
+}
+
+// Step 3: one value per one-value field, the tightest set by any layer: the
+// smallest timeout or limit, the strictest word (full > auto > landlock,
+// kill > errno, deny > allow). So a managed value is a ceiling that nothing
+// below it loosens, and a project can always tighten. Every value not
+// applied is recorded, with what applies instead.
+template <typename T, typename Tighter, typename Text>
+void pick_tightest(const Field& f, const std::vector<const Entry<T>*>& all, bool trust_project,
+                   Tighter tighter, Text text, std::optional<Entry<T>>& into, Policy& out) {
+  const Entry<T>* replacer = nullptr;  // the first setting that replaces the built-in one
+  for (const Entry<T>* e : all) {
+    if (replacer == nullptr && replaces_default(e->origin, trust_project)) replacer = e;
   }
-  if (all.empty()) return;
-  // The first smallest, so that of two equal values the lower layer is cited.
-  auto best = *std::min_element(all.begin(), all.end(),
-                                [](auto* a, auto* b) { return a->value < b->value; });
-  out.process.timeout_seconds = *best;
-  for (const auto* t : all) {
-    if (t == best) continue;
-    out.ignored.push_back(
-        {field(FieldId::Timeout).name(), value_text(t->value), t->origin,
-         fmt::format("a shorter timeout applies ({})", origin_text(best->origin))});
+  // The first tightest, so that of two equal values the lower layer is cited.
+  const Entry<T>* best = nullptr;
+  for (const Entry<T>* e : all) {
+    if (replacer != nullptr && e->origin.layer == Layer::BuiltIn) continue;
+    if (best == nullptr || tighter(e->value, best->value)) best = e;
+  }
+  if (best == nullptr) return;
+  into = *best;
+  const std::string applies = origin_text(best->origin);
+  for (const Entry<T>* e : all) {
+    if (e == best) continue;
+    std::string reason;
+    if (replacer != nullptr && e->origin.layer == Layer::BuiltIn) {
+      reason = fmt::format("built-in default overridden ({})", origin_text(replacer->origin));
+    } else if (e->value == best->value) {
+      reason = fmt::format("the same value applies ({})", applies);
+    } else {
+      std::string_view what = f.kind == FieldKind::Duration ? "a shorter timeout"
+                              : f.kind == FieldKind::Choice ? "a stricter setting"
+                                                            : "a smaller limit";
+      reason = fmt::format("{} applies ({})", what, applies);
+      // Trusted, the project would have replaced the built-in value.
+      if (e->origin.layer == Layer::Project && best->origin.layer == Layer::BuiltIn) {
+        reason = "project not trusted: it may only tighten; " + reason;
+      }
+    }
+    out.ignored.push_back({f.name(), text(e->value), e->origin, std::move(reason)});
+  }
+}
+
+void pick_values(const std::vector<Policy>& layers, bool trust_project, Policy& out) {
+  for (const Field& f : fields()) {
+    if (f.is_number()) {
+      std::vector<const Entry<double>*> all;
+      for (const Policy& layer : layers) {
+        if (const auto& v = *number_value(layer, f.id)) all.push_back(&*v);
+      }
+      pick_tightest(
+          f, all, trust_project, [](double a, double b) { return a < b; },
+          [&](double v) { return number_text(f, v); }, *number_value(out, f.id), out);
+    } else if (f.kind == FieldKind::Choice) {
+      std::vector<const Entry<std::string>*> all;
+      for (const Policy& layer : layers) {
+        if (const auto& v = *choice_value(layer, f.id)) all.push_back(&*v);
+      }
+      pick_tightest(
+          f, all, trust_project,
+          [&](const std::string& a, const std::string& b) {
+            return choice_rank(f, a) > choice_rank(f, b);
+          },
+          [](const std::string& v) { return v; }, *choice_value(out, f.id), out);
+    }
   }
 }
 
@@ -162,7 +216,7 @@ Policy merge(const std::vector<Policy>& layers_in_order, bool trust_project, std
   }
   collect_lists(layers_in_order, trust_project, out);
   protect_managed(out, home, workspace);
-  pick_timeout(layers_in_order, out);
+  pick_values(layers_in_order, trust_project, out);
   for (const Field& f : fields()) {
     if (PatternList* list = pattern_list(out, f.id)) dedupe(*list);
   }

@@ -119,6 +119,8 @@ class Parser {
 
   Status value(const Field& f, const toml::node& node, Policy& out) const {
     if (f.kind == FieldKind::Duration) return timeout(f, node, out);
+    if (f.is_number()) return number(f, node, out);
+    if (f.kind == FieldKind::Choice) return choice(f, node, out);
     const toml::array* array = node.as_array();
     if (array == nullptr) {
       return error_at(node.source().begin, fmt::format("{}: expected an array of strings, got {}",
@@ -131,15 +133,13 @@ class Parser {
         return error_at(element.source().begin, fmt::format("{}: expected a string, got {}",
                                                             f.name(), type_name(element.type())));
       }
-      const std::string& pattern = text->get();
-      Status valid = f.kind == FieldKind::NameList      ? check_name_pattern(pattern)
-                     : f.kind == FieldKind::ProjectList ? check_project_pattern(pattern)
-                                                        : check_path_pattern(pattern);
+      const std::string& entry = text->get();
+      Status valid = check_list_entry(f, entry);
       if (!valid) {
         return error_at(element.source().begin,
                         fmt::format("{}: {}", f.name(), valid.error().message));
       }
-      list.push_back({pattern, origin_at(element.source().begin)});
+      list.push_back({entry, origin_at(element.source().begin)});
     }
     return ok_status();
   }
@@ -163,6 +163,53 @@ class Parser {
       return error_at(node.source().begin, fmt::format("{}: {}", f.name(), kDurationExpected));
     }
     out.process.timeout_seconds = Entry<double>{*seconds, origin_at(node.source().begin)};
+    return ok_status();
+  }
+
+  // Sizes (an integer of bytes or "512M"), counts (integers) and numbers
+  // (integers or floats). A value of a type the field never takes says what
+  // it got; a value of the right type out of range says what is accepted.
+  Status number(const Field& f, const toml::node& node, Policy& out) const {
+    const toml::source_position& at = node.source().begin;
+    std::optional<double> value;
+    bool right_type = true;
+    if (const auto* i = node.as_integer()) {
+      // Compared as integers first: a huge int64 must not round into range.
+      int64_t v = i->get();
+      if (v >= 1 && v <= (int64_t{1} << 53)) value = static_cast<double>(v);
+      if (value && !accepts_number(f, *value)) value.reset();
+    } else if (const auto* d = node.as_floating_point();
+               d != nullptr && f.kind == FieldKind::Number) {
+      if (accepts_number(f, d->get())) value = d->get();
+    } else if (const auto* s = node.as_string(); s != nullptr && f.kind == FieldKind::Size) {
+      value = parse_size(s->get());
+    } else {
+      right_type = false;
+    }
+    if (!right_type) {
+      std::string expected =
+          f.kind == FieldKind::Size
+              ? "expected a number of bytes or a size string (\"512M\", \"1.5G\")"
+              : expected_value(f);
+      return error_at(at,
+                      fmt::format("{}: {}, got {}", f.name(), expected, type_name(node.type())));
+    }
+    if (!value) return error_at(at, fmt::format("{}: {}", f.name(), expected_value(f)));
+    *number_value(out, f.id) = Entry<double>{*value, origin_at(at)};
+    return ok_status();
+  }
+
+  Status choice(const Field& f, const toml::node& node, Policy& out) const {
+    const toml::source_position& at = node.source().begin;
+    const auto* text = node.as_string();
+    if (text == nullptr) {
+      return error_at(
+          at, fmt::format("{}: {}, got {}", f.name(), expected_value(f), type_name(node.type())));
+    }
+    if (choice_rank(f, text->get()) < 0) {
+      return error_at(at, fmt::format("{}: {}", f.name(), expected_value(f)));
+    }
+    *choice_value(out, f.id) = Entry<std::string>{text->get(), origin_at(at)};
     return ok_status();
   }
 

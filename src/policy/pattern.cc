@@ -50,6 +50,31 @@ Status check_brackets(std::string_view text, std::string_view what) {
   return ok_status();
 }
 
+// Reads digits[.digits] at text[i...] and moves i past it: the value, or
+// nullopt when there is no such number (".5", "5." and exponents are not
+// durations or sizes).
+std::optional<double> read_decimal(std::string_view text, size_t& i) {
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  size_t start = i;
+  while (i < text.size() && is_digit(text[i])) ++i;
+  if (i == start) return std::nullopt;
+  if (i < text.size() && text[i] == '.') {
+    size_t frac = ++i;
+    while (i < text.size() && is_digit(text[i])) ++i;
+    if (i == frac) return std::nullopt;
+  }
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data() + start, text.data() + i, value);
+  if (ec != std::errc() || end != text.data() + i) return std::nullopt;
+  return value;
+}
+
+// The order docs/policy.md lists them in; the sandbox checks each by name.
+constexpr std::string_view kRequirements[] = {
+    "filesystem-isolation", "protected-paths", "credential-hiding", "network-isolation",
+    "process-isolation",    "landlock",        "seccomp",           "resource-limits",
+};
+
 char fold(char c, bool fold_case) {
   return fold_case ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : c;
 }
@@ -122,24 +147,6 @@ Status check_name_pattern(std::string_view pattern) {
 }
 
 std::optional<double> parse_duration(std::string_view text) {
-  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
-  // Reads digits[.digits] at text[i...]: the value, or nullopt when there is
-  // no such number (".5", "5." and exponents are not durations).
-  auto read_number = [&](size_t& i) -> std::optional<double> {
-    size_t start = i;
-    while (i < text.size() && is_digit(text[i])) ++i;
-    if (i == start) return std::nullopt;
-    if (i < text.size() && text[i] == '.') {
-      size_t frac = ++i;
-      while (i < text.size() && is_digit(text[i])) ++i;
-      if (i == frac) return std::nullopt;
-    }
-    double value = 0;
-    auto [end, ec] = std::from_chars(text.data() + start, text.data() + i, value);
-    if (ec != std::errc() || end != text.data() + i) return std::nullopt;
-    return value;
-  };
-
   size_t i = 0;
   double total = 0;
   constexpr std::string_view kUnits = "dhms";
@@ -147,7 +154,7 @@ std::optional<double> parse_duration(std::string_view text) {
   size_t next_unit = 0;  // units must come largest first, each once
   if (text.empty()) return std::nullopt;
   while (i < text.size()) {
-    auto number = read_number(i);
+    auto number = read_decimal(text, i);
     if (!number) return std::nullopt;
     if (i == text.size()) {
       // A bare number means seconds, and only on its own ("600", not "1h30").
@@ -163,6 +170,53 @@ std::optional<double> parse_duration(std::string_view text) {
   }
   if (!(total > 0) || total > kMaxTimeoutSeconds || !std::isfinite(total)) return std::nullopt;
   return total;
+}
+
+std::optional<double> parse_size(std::string_view text) {
+  size_t i = 0;
+  auto number = read_decimal(text, i);
+  if (!number) return std::nullopt;
+  double scale = 1;
+  if (i < text.size()) {
+    constexpr std::string_view kSuffixes = "KMGT";
+    size_t unit =
+        kSuffixes.find(static_cast<char>(std::toupper(static_cast<unsigned char>(text[i]))));
+    if (unit == std::string_view::npos || i + 1 != text.size()) return std::nullopt;
+    scale = std::ldexp(1.0, 10 * static_cast<int>(unit + 1));
+  }
+  // Whole bytes: "1.5K" is 1536, "0.3K" is 307. A kernel limit has no fractions.
+  double bytes = std::floor(*number * scale);
+  if (!(bytes >= 1) || bytes > kMaxSizeBytes) return std::nullopt;
+  return bytes;
+}
+
+std::string size_text(double bytes) {
+  if (!(bytes >= 0) || bytes > kMaxSizeBytes || bytes != std::floor(bytes)) {
+    return fmt::format("{}", bytes);  // not a size parse_size gives; shown as it is
+  }
+  auto whole = static_cast<uint64_t>(bytes);
+  constexpr std::string_view kSuffixes = "KMGT";
+  for (int unit = 4; unit >= 1; --unit) {
+    uint64_t scale = uint64_t{1} << (10 * unit);
+    if (whole != 0 && whole % scale == 0) {
+      return fmt::format("{}{}", whole / scale, kSuffixes[static_cast<size_t>(unit - 1)]);
+    }
+  }
+  return fmt::format("{}", whole);
+}
+
+std::span<const std::string_view> known_requirements() { return kRequirements; }
+
+Status check_requirement(std::string_view name) {
+  for (std::string_view known : kRequirements) {
+    if (name == known) return ok_status();
+  }
+  std::string list;
+  for (std::string_view known : kRequirements) {
+    if (!list.empty()) list += ", ";
+    list += known;
+  }
+  return plain_error(fmt::format("expected one of {}", list));
 }
 
 bool has_glob(std::string_view text) { return text.find_first_of("*?[") != std::string_view::npos; }

@@ -1,10 +1,12 @@
-// Patterns: validating what a policy may contain, glob matching, durations.
+// Patterns: validating what a policy may contain, glob matching, durations,
+// sizes and the names of the guarantees a policy may require.
 //
 // Pure string functions. The checks return the sentence the parser and the
 // flags put after "FILE:LINE:COL: key: " or "--flag: ".
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +34,26 @@ std::optional<double> parse_duration(std::string_view text);
 inline constexpr std::string_view kDurationExpected =
     "expected a positive duration of at most 365 days: seconds (600) or \"45s\", \"10m\", "
     "\"1h30m\", \"1d\"";
+
+// Bytes: an integer ("1048576"), or a number with a K, M, G or T suffix in
+// powers of 1024 ("512M", "1.5G", "2t"); rounded down to a whole byte, then
+// in [1, kMaxSizeBytes]. No sign, no exponent, no space, no "B" or "iB".
+inline constexpr double kMaxSizeBytes = 9007199254740992.0;  // 2^53 = 8192T: exact in a double
+std::optional<double> parse_size(std::string_view text);
+// What parse_size accepts, for error messages.
+inline constexpr std::string_view kSizeExpected =
+    "expected a size from 1 byte to 8192T: a number of bytes (1048576) or a string with a K, M, G "
+    "or T suffix in powers of 1024 (\"512M\", \"1.5G\")";
+// The shortest exact form that parse_size reads back: "2G", "1536M", "1000".
+std::string size_text(double bytes);
+
+// The guarantees a policy may require ([sandbox] require), in the order the
+// docs list them: "filesystem-isolation", "protected-paths",
+// "credential-hiding", "network-isolation", "process-isolation", "landlock",
+// "seccomp", "resource-limits".
+std::span<const std::string_view> known_requirements();
+// One of known_requirements(), exactly (case matters).
+Status check_requirement(std::string_view name);
 
 // True when the text holds a glob character (*, ? or [).
 bool has_glob(std::string_view text);

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 #include "policy/load.h"
 #include "policy/schema.h"
@@ -37,6 +39,23 @@ std::string comment_safe(std::string text) {
   return text;
 }
 
+// A value as TOML: numbers bare (600, 1.5, and a size in plain bytes), the
+// rest strings ("2G", "auto"), so that a size reads as it was written.
+std::string toml_value(const Field& f, const std::string& text) {
+  bool bytes = f.kind == FieldKind::Size && !text.empty() &&
+               text.find_first_not_of("0123456789") == std::string::npos;
+  bool bare = bytes || f.kind == FieldKind::Duration || f.kind == FieldKind::Count ||
+              f.kind == FieldKind::Number;
+  return bare ? text : quoted(text);
+}
+
+// "resources.memory" -> its row, or nullptr.
+const Field* field_named(std::string_view name) {
+  size_t dot = name.find('.');
+  if (dot == std::string_view::npos) return nullptr;
+  return find_field(name.substr(0, dot), name.substr(dot + 1));
+}
+
 std::string where(const Origin& origin) { return comment_safe(origin_text(origin)); }
 
 std::string source_line(const Source& s, bool project_trusted) {
@@ -61,12 +80,17 @@ std::string show(const Policy& effective) {
       current_section = f.section;
       out += fmt::format("\n[{}]\n", f.section);
     }
-    if (f.kind == FieldKind::Duration) {
-      const auto& t = effective.process.timeout_seconds;
-      if (t) {
-        out += fmt::format("{} = {}  # {}\n", f.key, t->value, where(t->origin));
+    if (!f.is_list()) {
+      std::optional<std::pair<std::string, const Origin*>> value;
+      if (const auto* n = number_value(effective, f.id); n != nullptr && *n) {
+        value.emplace(toml_value(f, number_text(f, (*n)->value)), &(*n)->origin);
+      } else if (const auto* c = choice_value(effective, f.id); c != nullptr && *c) {
+        value.emplace(quoted((*c)->value), &(*c)->origin);
+      }
+      if (value) {
+        out += fmt::format("{} = {}  # {}\n", f.key, value->first, where(*value->second));
       } else {
-        out += fmt::format("# {}: not set (no wall-clock limit)\n", f.key);
+        out += fmt::format("# {}: not set ({})\n", f.key, f.unset);
       }
       continue;
     }
@@ -89,9 +113,9 @@ std::string show(const Policy& effective) {
     out += "]\n";
   }
   if (!effective.ignored.empty()) out += "\n# Not applied:\n";
-  const std::string timeout_name = field(FieldId::Timeout).name();
   for (const Ignored& i : effective.ignored) {
-    std::string value = i.field == timeout_name ? i.value : quoted(i.value);
+    const Field* f = field_named(i.field);
+    std::string value = f != nullptr ? toml_value(*f, i.value) : quoted(i.value);
     out += fmt::format("# ignored ({}): {} = {}  # {}\n", comment_safe(i.reason), i.field,
                        comment_safe(value), where(i.origin));
   }

@@ -98,6 +98,111 @@ TEST(PolicyFlags, EveryFlagFillsItsField) {
   EXPECT_EQ(policy::origin_text(o), "command line");
 }
 
+TEST(PolicyFlags, ResourceAndSandboxFlagsFillTheirFields) {
+  Parsed p = parse({"--memory",
+                    "2G",
+                    "--pids",
+                    "512",
+                    "--cpus",
+                    "1.5",
+                    "--file-size",
+                    "1G",
+                    "--open-files",
+                    "1024",
+                    "--tmpfs-size",
+                    "512M",
+                    "--mode",
+                    "landlock",
+                    "--require",
+                    "network-isolation",
+                    "--require",
+                    "seccomp",
+                    "--on-violation",
+                    "kill",
+                    "--unix-sockets",
+                    "deny",
+                    "make"});
+  EXPECT_EQ(p.flags.memory, "2G");
+  EXPECT_EQ(p.flags.require, (Strings{"network-isolation", "seccomp"}));
+  EXPECT_EQ(p.rest, (Strings{"make"}));
+
+  auto layer = command_line_policy(p.flags);
+  ASSERT_TRUE(layer.ok()) << layer.error().what();
+  const policy::Resources& r = layer->resources;
+  EXPECT_EQ(r.memory_bytes->value, 2.0 * 1024 * 1024 * 1024);
+  EXPECT_EQ(r.pids->value, 512);
+  EXPECT_EQ(r.cpus->value, 1.5);
+  EXPECT_EQ(r.file_size_bytes->value, 1024.0 * 1024 * 1024);
+  EXPECT_EQ(r.open_files->value, 1024);
+  EXPECT_EQ(r.tmpfs_bytes->value, 512.0 * 1024 * 1024);
+  EXPECT_EQ(r.pids->origin.layer, policy::Layer::CommandLine);
+  const policy::Sandbox& s = layer->sandbox;
+  EXPECT_EQ(s.mode->value, "landlock");
+  EXPECT_EQ(s.mode->origin.layer, policy::Layer::CommandLine);
+  EXPECT_EQ(values(s.require), (Strings{"network-isolation", "seccomp"}));
+  EXPECT_EQ(s.on_violation->value, "kill");
+  EXPECT_EQ(s.unix_sockets->value, "deny");
+  EXPECT_EQ(policy::origin_text(s.unix_sockets->origin), "command line");
+}
+
+// --mode on the command line is how a user asks for landlock mode on a host
+// that could do full: the built-in "auto" is only a default.
+TEST(PolicyFlags, ModeFlagReplacesTheBuiltInDefault) {
+  PolicyFlags flags;
+  flags.mode = "landlock";
+  flags.tmpfs_size = "4G";
+  auto cli = command_line_policy(flags);
+  ASSERT_TRUE(cli.ok());
+  policy::Policy merged = policy::merge({policy::builtin_default(), *cli}, false);
+  EXPECT_EQ(merged.sandbox.mode->value, "landlock");
+  EXPECT_EQ(merged.resources.tmpfs_bytes->value, 4.0 * 1024 * 1024 * 1024);
+}
+
+TEST(PolicyFlags, BadResourceAndSandboxValuesNameTheFlag) {
+  struct Case {
+    std::string PolicyFlags::*member;
+    const char* value;
+    const char* error;
+  } cases[] = {
+      {&PolicyFlags::memory, "lots",
+       "--memory: expected a size from 1 byte to 8192T: a number of bytes (1048576) or a string "
+       "with a K, M, G or T suffix in powers of 1024 (\"512M\", \"1.5G\"), got \"lots\""},
+      {&PolicyFlags::file_size, "0", nullptr},
+      {&PolicyFlags::tmpfs_size, "1GB", nullptr},
+      {&PolicyFlags::pids, "0", "--pids: expected an integer from 1 to 4194304, got \"0\""},
+      {&PolicyFlags::pids, "1.5", nullptr},
+      {&PolicyFlags::pids, "12abc", nullptr},
+      {&PolicyFlags::pids, "-3", nullptr},
+      {&PolicyFlags::open_files, "8",
+       "--open-files: expected an integer from 16 to 1073741824, got \"8\""},
+      {&PolicyFlags::cpus, "0", "--cpus: expected a number from 0.01 to 1024, got \"0\""},
+      {&PolicyFlags::cpus, "inf", nullptr},
+      {&PolicyFlags::cpus, "nan", nullptr},
+      {&PolicyFlags::cpus, "1.5x", nullptr},
+      {&PolicyFlags::mode, "strict",
+       "--mode: expected \"landlock\", \"auto\" or \"full\", got \"strict\""},
+      {&PolicyFlags::on_violation, "log",
+       "--on-violation: expected \"errno\" or \"kill\", got \"log\""},
+      {&PolicyFlags::unix_sockets, "yes",
+       "--unix-sockets: expected \"allow\" or \"deny\", got \"yes\""},
+  };
+  for (const auto& c : cases) {
+    PolicyFlags flags;
+    flags.*c.member = c.value;
+    auto layer = command_line_policy(flags);
+    ASSERT_FALSE(layer.ok()) << c.value;
+    if (c.error != nullptr) {
+      EXPECT_EQ(layer.error().what(), c.error);
+    }
+  }
+  PolicyFlags flags;
+  flags.require = {"seccomp", "nsjail"};
+  EXPECT_EQ(command_line_policy(flags).error().what(),
+            "--require: expected one of filesystem-isolation, protected-paths, credential-hiding, "
+            "network-isolation, process-isolation, landlock, seccomp, resource-limits, got "
+            "\"nsjail\"");
+}
+
 TEST(PolicyFlags, OneValuePerOccurrenceSoTheCommandIsNotSwallowed) {
   Parsed p = parse({"--deny-read", "/a", "make", "test"});
   EXPECT_EQ(p.flags.deny_read, (Strings{"/a"}));
@@ -141,8 +246,14 @@ TEST(PolicyFlags, BadValuesNameTheFlag) {
 TEST(PolicyFlags, NoFlagsIsAnEmptyLayer) {
   auto layer = command_line_policy(PolicyFlags{});
   ASSERT_TRUE(layer.ok());
-  EXPECT_TRUE(layer->filesystem.allow_read.empty());
-  EXPECT_FALSE(layer->process.timeout_seconds.has_value());
+  for (const policy::Field& f : policy::fields()) {
+    const auto* list = policy::pattern_list(*layer, f.id);
+    const auto* n = policy::number_value(*layer, f.id);
+    const auto* c = policy::choice_value(*layer, f.id);
+    EXPECT_TRUE((list == nullptr || list->empty()) && (n == nullptr || !n->has_value()) &&
+                (c == nullptr || !c->has_value()))
+        << f.name();
+  }
 }
 
 class PolicyLoadRequest : public testing::Test {

@@ -220,12 +220,45 @@ TEST_F(PolicyLoad, ManagedDenyBeatsTheUsersAllowAcrossForms) {
 TEST_F(PolicyLoad, CommandLineEntriesAreStampedAsCommandLine) {
   request_.command_line.filesystem.allow_read.push_back({"/opt/x", Origin{}});  // layer BuiltIn
   request_.command_line.process.timeout_seconds = Entry<double>{30, Origin{Layer::Managed}};
+  request_.command_line.resources.pids = Entry<double>{20, Origin{Layer::Managed}};
+  request_.command_line.sandbox.mode = Entry<std::string>{"landlock", Origin{Layer::Managed}};
   Policy p = load_ok();
   ASSERT_TRUE(has(p.filesystem.allow_read, "/opt/x"));
   EXPECT_EQ(p.filesystem.allow_read.back().origin.layer, Layer::CommandLine);
   EXPECT_EQ(p.filesystem.allow_read.back().origin.source, "command line");
   EXPECT_EQ(p.process.timeout_seconds->origin.layer, Layer::CommandLine);
+  EXPECT_EQ(p.resources.pids->origin.layer, Layer::CommandLine);
+  // Stamped as the command line, the mode replaces the built-in "auto" (a
+  // managed origin would have too, but it must not claim to be managed).
+  EXPECT_EQ(p.sandbox.mode->value, "landlock");
+  EXPECT_EQ(p.sandbox.mode->origin.layer, Layer::CommandLine);
   EXPECT_EQ(p.sources.back().layer, Layer::CommandLine);
+}
+
+TEST_F(PolicyLoad, CommandLineWithOnlyAOneValueSettingIsALayer) {
+  request_.command_line.sandbox.on_violation = Entry<std::string>{"kill", Origin{}};
+  Policy p = load_ok();
+  EXPECT_EQ(p.sandbox.on_violation->value, "kill");
+  EXPECT_EQ(p.sources.back().layer, Layer::CommandLine);
+}
+
+TEST_F(PolicyLoad, UntrustedProjectTightensResourcesAndSandboxOnly) {
+  write(user_file(), "[resources]\ntmpfs_size = \"2G\"\n");
+  write(project_file(),
+        "[resources]\nmemory = \"1G\"\ntmpfs_size = \"8G\"\n"
+        "[sandbox]\nmode = \"landlock\"\nunix_sockets = \"deny\"\nrequire = [\"landlock\"]\n");
+  Policy p = load_ok();
+  EXPECT_EQ(p.resources.memory_bytes->value, 1024.0 * 1024 * 1024);
+  EXPECT_EQ(p.resources.tmpfs_bytes->value, 2048.0 * 1024 * 1024);  // the user's, not the project's
+  EXPECT_EQ(p.sandbox.mode->value, "auto");
+  EXPECT_EQ(p.sandbox.unix_sockets->value, "deny");
+  EXPECT_TRUE(has(p.sandbox.require, "landlock"));
+  EXPECT_TRUE(has(p.sandbox.require, "seccomp"));  // the built-in's stay
+  bool mode_ignored = false;
+  for (const auto& i : p.ignored) {
+    if (i.field == "sandbox.mode" && i.value == "landlock") mode_ignored = true;
+  }
+  EXPECT_TRUE(mode_ignored);
 }
 
 TEST_F(PolicyLoad, RelativeWorkspaceOrHomeIsRefused) {

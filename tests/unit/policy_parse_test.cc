@@ -5,6 +5,8 @@
 #include <string>
 
 #include "policy/load.h"
+#include "policy/pattern.h"
+#include "policy/schema.h"
 
 namespace cordon::policy {
 namespace {
@@ -112,12 +114,101 @@ deny_read = ["~/.config/*/token", "/data/[abc]?.db", "[[]literal", "./x/", "/", 
   EXPECT_EQ(p.filesystem.deny_read.size(), 7u);
 }
 
+TEST(PolicyParse, ResourcesAndSandboxWithTheirOrigins) {
+  Policy p = parse_ok(R"([resources]
+memory = "2G"
+pids = 512
+cpus = 1.5
+file_size = "1G"
+open_files = 1024
+tmpfs_size = "512M"
+[sandbox]
+mode = "full"
+require = ["network-isolation", "credential-hiding"]
+on_violation = "kill"
+unix_sockets = "deny"
+)",
+                      Layer::Project);
+  const Resources& r = p.resources;
+  ASSERT_TRUE(r.memory_bytes && r.pids && r.cpus && r.file_size_bytes && r.open_files &&
+              r.tmpfs_bytes);
+  EXPECT_EQ(r.memory_bytes->value, 2.0 * 1024 * 1024 * 1024);
+  EXPECT_EQ(r.pids->value, 512);
+  EXPECT_EQ(r.cpus->value, 1.5);
+  EXPECT_EQ(r.file_size_bytes->value, 1024.0 * 1024 * 1024);
+  EXPECT_EQ(r.open_files->value, 1024);
+  EXPECT_EQ(r.tmpfs_bytes->value, 512.0 * 1024 * 1024);
+  EXPECT_EQ(r.memory_bytes->origin.line, 2);
+  EXPECT_EQ(r.memory_bytes->origin.column, 10);
+  EXPECT_EQ(r.memory_bytes->origin.layer, Layer::Project);
+  EXPECT_EQ(r.tmpfs_bytes->origin.line, 7);
+
+  const Sandbox& s = p.sandbox;
+  ASSERT_TRUE(s.mode && s.on_violation && s.unix_sockets);
+  EXPECT_EQ(s.mode->value, "full");
+  EXPECT_EQ(s.mode->origin.line, 9);
+  EXPECT_EQ(s.mode->origin.column, 8);
+  EXPECT_EQ(s.mode->origin.layer, Layer::Project);
+  EXPECT_EQ(values(s.require), (Strings{"network-isolation", "credential-hiding"}));
+  EXPECT_EQ(s.require[1].origin.column, 33);
+  EXPECT_EQ(s.on_violation->value, "kill");
+  EXPECT_EQ(s.unix_sockets->value, "deny");
+}
+
+TEST(PolicyParse, SizeForms) {
+  struct Case {
+    const char* toml;
+    double bytes;
+  } cases[] = {
+      {"1", 1},
+      {"1073741824", 1073741824},
+      {"\"4096\"", 4096},
+      {"\"1K\"", 1024},
+      {"\"512M\"", 512.0 * 1024 * 1024},
+      {"\"1.5G\"", 1.5 * 1024 * 1024 * 1024},
+      {"\"2g\"", 2.0 * 1024 * 1024 * 1024},
+      {"\"1T\"", 1024.0 * 1024 * 1024 * 1024},
+      {"\"1.5K\"", 1536},
+      {"\"0.3K\"", 307},  // whole bytes, rounded down
+      {"\"8192T\"", kMaxSizeBytes},
+  };
+  for (const auto& c : cases) {
+    Policy p = parse_ok(std::string("[resources]\nmemory = ") + c.toml + "\n");
+    ASSERT_TRUE(p.resources.memory_bytes.has_value()) << c.toml;
+    EXPECT_EQ(p.resources.memory_bytes->value, c.bytes) << c.toml;
+  }
+}
+
+TEST(PolicyParse, EveryRequirementNameIsAccepted) {
+  std::string list;
+  for (std::string_view name : known_requirements()) {
+    list += (list.empty() ? "\"" : ", \"") + std::string(name) + "\"";
+  }
+  Policy p = parse_ok("[sandbox]\nrequire = [" + list + "]\n");
+  EXPECT_EQ(p.sandbox.require.size(), known_requirements().size());
+  EXPECT_EQ(known_requirements().size(), 8u);
+  // --require's help lists them all.
+  for (std::string_view name : known_requirements()) {
+    EXPECT_NE(field(FieldId::Require).help.find(name), std::string_view::npos) << name;
+  }
+}
+
+TEST(PolicyParse, CpusTakesIntegersAndFloats) {
+  EXPECT_EQ(parse_ok("[resources]\ncpus = 2\n").resources.cpus->value, 2);
+  EXPECT_EQ(parse_ok("[resources]\ncpus = 0.01\n").resources.cpus->value, 0.01);
+  EXPECT_EQ(parse_ok("[resources]\ncpus = 1024\n").resources.cpus->value, 1024);
+  EXPECT_EQ(parse_ok("[resources]\npids = 1\nopen_files = 16\n").resources.open_files->value, 16);
+}
+
 // Every error: the location of the offending node and what was expected.
 struct ErrorCase {
   const char* name;
   const char* toml;
-  const char* error;
+  std::string error;
 };
+
+// Every size key says the same (PolicyPattern.Sizes checks the sentence itself).
+std::string size_error(const char* where) { return where + std::string(kSizeExpected); }
 
 class PolicyParseError : public testing::TestWithParam<ErrorCase> {};
 
@@ -127,7 +218,8 @@ TEST_P(PolicyParseError, SaysWhereAndWhatWasExpected) {
 
 const ErrorCase kErrors[] = {
     {"UnknownSection", "[network]\nallow = []\n",
-     "p.toml:1:2: unknown section [network]; expected [filesystem], [process] or [trust]"},
+     "p.toml:1:2: unknown section [network]; expected [filesystem], [process], [resources], "
+     "[sandbox] or [trust]"},
     {"UnknownKey", "[filesystem]\n\n  alow_read = []\n",
      "p.toml:3:3: unknown key \"alow_read\" in [filesystem]; expected one of allow_read, "
      "deny_read, allow_write, deny_write"},
@@ -203,6 +295,92 @@ const ErrorCase kErrors[] = {
     {"TimeoutIsAnArray", "[process]\ntimeout = [5]\n",
      "p.toml:2:11: process.timeout: expected a number of seconds or a duration string, got an "
      "array"},
+    {"MemoryZero", "[resources]\nmemory = 0\n", size_error("p.toml:2:10: resources.memory: ")},
+    {"MemoryNegative", "[resources]\nmemory = -1\n", size_error("p.toml:2:10: resources.memory: ")},
+    {"MemoryZeroString", "[resources]\nmemory = \"0M\"\n",
+     size_error("p.toml:2:10: resources.memory: ")},
+    {"MemoryUnknownSuffix", "[resources]\nmemory = \"2GB\"\n",
+     size_error("p.toml:2:10: resources.memory: ")},
+    {"MemorySpace", "[resources]\nmemory = \"2 G\"\n",
+     size_error("p.toml:2:10: resources.memory: ")},
+    {"MemoryExponent", "[resources]\nmemory = \"1e9\"\n",
+     size_error("p.toml:2:10: resources.memory: ")},
+    {"MemoryTooLarge", "[resources]\nmemory = \"8193T\"\n",
+     size_error("p.toml:2:10: resources.memory: ")},
+    {"MemoryHugeInteger", "[resources]\nmemory = 9223372036854775807\n",
+     size_error("p.toml:2:10: resources.memory: ")},
+    {"MemoryBelowOneByte", "[resources]\nmemory = \"0.5\"\n",
+     size_error("p.toml:2:10: resources.memory: ")},
+    {"FileSizeSigned", "[resources]\nfile_size = \"+1G\"\n",
+     size_error("p.toml:2:13: resources.file_size: ")},
+    {"TmpfsSizeEmpty", "[resources]\ntmpfs_size = \"\"\n",
+     size_error("p.toml:2:14: resources.tmpfs_size: ")},
+    {"MemoryIsAFloat", "[resources]\nmemory = 1.5\n",
+     "p.toml:2:10: resources.memory: expected a number of bytes or a size string (\"512M\", "
+     "\"1.5G\"), got a float"},
+    {"TmpfsSizeIsABoolean", "[resources]\ntmpfs_size = true\n",
+     "p.toml:2:14: resources.tmpfs_size: expected a number of bytes or a size string (\"512M\", "
+     "\"1.5G\"), got a boolean"},
+    {"PidsZero", "[resources]\npids = 0\n",
+     "p.toml:2:8: resources.pids: expected an integer from 1 to 4194304"},
+    {"PidsTooMany", "[resources]\npids = 4194305\n",
+     "p.toml:2:8: resources.pids: expected an integer from 1 to 4194304"},
+    {"PidsIsAFloat", "[resources]\npids = 512.0\n",
+     "p.toml:2:8: resources.pids: expected an integer from 1 to 4194304, got a float"},
+    {"PidsIsAString", "[resources]\npids = \"512\"\n",
+     "p.toml:2:8: resources.pids: expected an integer from 1 to 4194304, got a string"},
+    {"OpenFilesTooFew", "[resources]\nopen_files = 15\n",
+     "p.toml:2:14: resources.open_files: expected an integer from 16 to 1073741824"},
+    {"OpenFilesNegative", "[resources]\nopen_files = -1024\n",
+     "p.toml:2:14: resources.open_files: expected an integer from 16 to 1073741824"},
+    {"CpusZero", "[resources]\ncpus = 0\n",
+     "p.toml:2:8: resources.cpus: expected a number from 0.01 to 1024"},
+    {"CpusTooFew", "[resources]\ncpus = 0.001\n",
+     "p.toml:2:8: resources.cpus: expected a number from 0.01 to 1024"},
+    {"CpusTooMany", "[resources]\ncpus = 1024.5\n",
+     "p.toml:2:8: resources.cpus: expected a number from 0.01 to 1024"},
+    {"CpusNan", "[resources]\ncpus = nan\n",
+     "p.toml:2:8: resources.cpus: expected a number from 0.01 to 1024"},
+    {"CpusInfinite", "[resources]\ncpus = inf\n",
+     "p.toml:2:8: resources.cpus: expected a number from 0.01 to 1024"},
+    {"CpusIsAString", "[resources]\ncpus = \"1.5\"\n",
+     "p.toml:2:8: resources.cpus: expected a number from 0.01 to 1024, got a string"},
+    {"UnknownResource", "[resources]\nmem = \"1G\"\n",
+     "p.toml:2:1: unknown key \"mem\" in [resources]; expected one of memory, pids, cpus, "
+     "file_size, open_files, tmpfs_size"},
+    {"ResourceAtTheTopLevel", "memory = \"1G\"\n",
+     "p.toml:1:1: expected \"memory\" inside [resources], not at the top level"},
+    {"ResourcesIsNotATable", "resources = \"none\"\n",
+     "p.toml:1:13: expected a table [resources], got a string"},
+    {"UnknownMode", "[sandbox]\nmode = \"strict\"\n",
+     "p.toml:2:8: sandbox.mode: expected \"landlock\", \"auto\" or \"full\""},
+    {"ModeIsCaseSensitive", "[sandbox]\nmode = \"Full\"\n",
+     "p.toml:2:8: sandbox.mode: expected \"landlock\", \"auto\" or \"full\""},
+    {"ModeIsAList", "[sandbox]\nmode = [\"full\"]\n",
+     "p.toml:2:8: sandbox.mode: expected \"landlock\", \"auto\" or \"full\", got an array"},
+    {"UnknownViolationAction", "[sandbox]\non_violation = \"log\"\n",
+     "p.toml:2:16: sandbox.on_violation: expected \"errno\" or \"kill\""},
+    {"ViolationActionIsABoolean", "[sandbox]\non_violation = true\n",
+     "p.toml:2:16: sandbox.on_violation: expected \"errno\" or \"kill\", got a boolean"},
+    {"UnixSocketsIsABoolean", "[sandbox]\nunix_sockets = false\n",
+     "p.toml:2:16: sandbox.unix_sockets: expected \"allow\" or \"deny\", got a boolean"},
+    {"UnknownUnixSockets", "[sandbox]\nunix_sockets = \"abstract-only\"\n",
+     "p.toml:2:16: sandbox.unix_sockets: expected \"allow\" or \"deny\""},
+    {"UnknownRequirement", "[sandbox]\nrequire = [\"seccomp\", \"netwrok-isolation\"]\n",
+     "p.toml:2:23: sandbox.require: expected one of filesystem-isolation, protected-paths, "
+     "credential-hiding, network-isolation, process-isolation, landlock, seccomp, "
+     "resource-limits"},
+    {"RequirementIsCaseSensitive", "[sandbox]\nrequire = [\"Seccomp\"]\n",
+     "p.toml:2:12: sandbox.require: expected one of filesystem-isolation, protected-paths, "
+     "credential-hiding, network-isolation, process-isolation, landlock, seccomp, "
+     "resource-limits"},
+    {"RequireIsAString", "[sandbox]\nrequire = \"seccomp\"\n",
+     "p.toml:2:11: sandbox.require: expected an array of strings, got a string"},
+    {"RequirementIsANumber", "[sandbox]\nrequire = [1]\n",
+     "p.toml:2:12: sandbox.require: expected a string, got an integer"},
+    {"UnknownSandboxKey", "[sandbox]\nlevel = \"strict\"\n",
+     "p.toml:2:1: unknown key \"level\" in [sandbox]; expected one of mode, require, "
+     "on_violation, unix_sockets"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Schema, PolicyParseError, testing::ValuesIn(kErrors),
@@ -271,6 +449,7 @@ TEST(PolicyParse, BuiltInTextAndTableAgree) {
       {&parsed->filesystem.deny_write, &table.filesystem.deny_write},
       {&parsed->process.env_pass, &table.process.env_pass},
       {&parsed->process.env_scrub, &table.process.env_scrub},
+      {&parsed->sandbox.require, &table.sandbox.require},
       {&parsed->trust.projects, &table.trust.projects},
   };
   for (const auto& pair : lists) {
@@ -283,6 +462,23 @@ TEST(PolicyParse, BuiltInTextAndTableAgree) {
       EXPECT_EQ(a.origin.source, b.origin.source);
       EXPECT_EQ(a.origin.line, b.origin.line) << a.value;
       EXPECT_EQ(a.origin.column, b.origin.column) << a.value;
+    }
+  }
+  for (const Field& f : fields()) {
+    if (const auto* n = number_value(table, f.id)) {
+      const auto* p = number_value(*parsed, f.id);
+      ASSERT_EQ(n->has_value(), p->has_value()) << f.name();
+      if (!n->has_value()) continue;
+      EXPECT_EQ((*n)->value, (*p)->value) << f.name();
+      EXPECT_EQ((*n)->origin.line, (*p)->origin.line) << f.name();
+      EXPECT_EQ((*n)->origin.column, (*p)->origin.column) << f.name();
+    }
+    if (const auto* c = choice_value(table, f.id)) {
+      const auto* p = choice_value(*parsed, f.id);
+      ASSERT_TRUE(c->has_value() && p->has_value()) << f.name();
+      EXPECT_EQ((*c)->value, (*p)->value) << f.name();
+      EXPECT_EQ((*c)->origin.line, (*p)->origin.line) << f.name();
+      EXPECT_EQ((*c)->origin.column, (*p)->origin.column) << f.name();
     }
   }
   EXPECT_FALSE(table.process.timeout_seconds.has_value());

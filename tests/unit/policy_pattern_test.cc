@@ -91,6 +91,53 @@ TEST(PolicyPattern, Durations) {
   }
 }
 
+TEST(PolicyPattern, Sizes) {
+  constexpr double kKiB = 1024;
+  EXPECT_EQ(parse_size("1"), 1);
+  EXPECT_EQ(parse_size("1048576"), 1048576);
+  EXPECT_EQ(parse_size("1K"), kKiB);
+  EXPECT_EQ(parse_size("1k"), kKiB);
+  EXPECT_EQ(parse_size("512M"), 512 * kKiB * kKiB);
+  EXPECT_EQ(parse_size("1.5G"), 1.5 * kKiB * kKiB * kKiB);
+  EXPECT_EQ(parse_size("2T"), 2 * kKiB * kKiB * kKiB * kKiB);
+  EXPECT_EQ(parse_size("1.5"), 1);     // whole bytes, rounded down
+  EXPECT_EQ(parse_size("0.001K"), 1);  // 1.024 bytes
+  EXPECT_EQ(parse_size("8192T"), kMaxSizeBytes);
+  for (const char* bad :
+       {"",    "0",   "0K",  "0.5", "0.0001K", "-1",  "+1",  "1B", "1KB",   "1KiB",
+        "1 G", " 1G", "1G ", "G",   "1.G",     ".5G", "1e9", "1P", "8193T", "99999999999999999999",
+        "1GG", "inf", "nan"}) {
+    EXPECT_FALSE(parse_size(bad).has_value()) << bad;
+  }
+  EXPECT_EQ(kSizeExpected,
+            "expected a size from 1 byte to 8192T: a number of bytes (1048576) or a string with a "
+            "K, M, G or T suffix in powers of 1024 (\"512M\", \"1.5G\")");
+}
+
+TEST(PolicyPattern, SizeTextReadsBackExactly) {
+  EXPECT_EQ(size_text(1024.0 * 1024 * 1024), "1G");
+  EXPECT_EQ(size_text(1536.0 * 1024 * 1024), "1536M");
+  EXPECT_EQ(size_text(1000), "1000");
+  EXPECT_EQ(size_text(4096), "4K");
+  EXPECT_EQ(size_text(kMaxSizeBytes), "8192T");
+  for (double bytes :
+       {1.0, 1000.0, 1536.0, 3.0 * 1024 * 1024 * 1024, 1610612737.0, kMaxSizeBytes}) {
+    EXPECT_EQ(parse_size(size_text(bytes)), bytes) << bytes;
+  }
+}
+
+TEST(PolicyPattern, KnownRequirements) {
+  std::vector<std::string_view> names(known_requirements().begin(), known_requirements().end());
+  EXPECT_EQ(names,
+            (std::vector<std::string_view>{
+                "filesystem-isolation", "protected-paths", "credential-hiding", "network-isolation",
+                "process-isolation", "landlock", "seccomp", "resource-limits"}));
+  for (std::string_view name : names) EXPECT_TRUE(check_requirement(name).ok()) << name;
+  for (const char* bad : {"", "Seccomp", "seccomp ", "network", "all"}) {
+    EXPECT_FALSE(check_requirement(bad).ok()) << bad;
+  }
+}
+
 TEST(PolicyPattern, Checks) {
   EXPECT_TRUE(check_path_pattern("~").ok());
   EXPECT_TRUE(check_path_pattern("a..b/..c").ok());  // ".." only as a whole component

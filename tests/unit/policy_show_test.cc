@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "policy/load.h"
+#include "policy/pattern.h"
 #include "policy/schema.h"
 
 namespace cordon::policy {
@@ -35,10 +36,16 @@ Policy sample() {
                 "[filesystem]\nallow_read = [\"~/.ssh/known_hosts\"]\n[process]\ntimeout = "
                 "\"1h\"\nenv_pass = [\"NPM_TOKEN\"]\n[trust]\nprojects = [\"~/src/*\"]\n",
                 "/home/u/.config/cordon/policy.toml"),
-          layer(Layer::Project, "[filesystem]\nallow_write = [\"~\"]\ndeny_read = [\"secrets\"]\n",
+          layer(Layer::Project,
+                "[filesystem]\nallow_write = [\"~\"]\ndeny_read = [\"secrets\"]\n"
+                "[resources]\nmemory = \"1536M\"\npids = 64\n"
+                "[sandbox]\nmode = \"landlock\"\nrequire = [\"protected-paths\"]\n",
                 "/ws/.cordon/policy.toml"),
           cli,
-          layer(Layer::Managed, "[process]\ntimeout = 1800.5\n", "/etc/cordon/managed.toml"),
+          layer(Layer::Managed,
+                "[process]\ntimeout = 1800.5\n[resources]\nmemory = \"2G\"\ncpus = 1.5\n"
+                "file_size = 1000\n",
+                "/etc/cordon/managed.toml"),
       },
       false);
 }
@@ -53,8 +60,24 @@ TEST(PolicyShow, OutputParsesBackToTheSamePolicy) {
       EXPECT_EQ(values(*pattern_list(*reparsed, f.id)), values(*list)) << f.name();
     }
   }
+  for (const Field& f : fields()) {
+    if (const auto* n = number_value(effective, f.id)) {
+      ASSERT_EQ(number_value(*reparsed, f.id)->has_value(), n->has_value()) << f.name();
+      if (n->has_value()) {
+        EXPECT_EQ((*number_value(*reparsed, f.id))->value, (*n)->value) << f.name();
+      }
+    }
+    if (const auto* c = choice_value(effective, f.id)) {
+      ASSERT_EQ(choice_value(*reparsed, f.id)->has_value(), c->has_value()) << f.name();
+      if (c->has_value()) {
+        EXPECT_EQ((*choice_value(*reparsed, f.id))->value, (*c)->value) << f.name();
+      }
+    }
+  }
   ASSERT_TRUE(reparsed->process.timeout_seconds.has_value());
   EXPECT_EQ(reparsed->process.timeout_seconds->value, 1800.5);
+  EXPECT_EQ(reparsed->resources.memory_bytes->value, 1536.0 * 1024 * 1024);
+  EXPECT_EQ(reparsed->sandbox.mode->value, "auto");
 }
 
 // Runs of spaces (the alignment padding) squeezed to one, for comparisons.
@@ -75,6 +98,16 @@ TEST(PolicyShow, EveryEntryCitesItsOrigin) {
            "\n \"/srv/\\\"quoted\\\"\\\\dir\", # command line\n",
            "\n \"secrets\", # /ws/.cordon/policy.toml:3:14\n",
            "\ntimeout = 1800.5 # /etc/cordon/managed.toml:2:11\n",
+           "\n[resources]\nmemory = \"1536M\" # /ws/.cordon/policy.toml:5:10\n"
+           "pids = 64 # /ws/.cordon/policy.toml:6:8\n"
+           "cpus = 1.5 # /etc/cordon/managed.toml:5:8\n"
+           "file_size = 1000 # /etc/cordon/managed.toml:6:13\n"
+           "# open_files: not set (the open-file limit cordon was started with)\n"
+           "tmpfs_size = \"1G\" # built-in:",
+           "\n[sandbox]\nmode = \"auto\" # built-in:",
+           "\n \"protected-paths\", # /ws/.cordon/policy.toml:9:12\n",
+           "\non_violation = \"errno\" # built-in:",
+           "\nunix_sockets = \"allow\" # built-in:",
        }) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
   }
@@ -105,6 +138,17 @@ TEST(PolicyShow, ListsLayersAndWhatWasNotApplied) {
                       "process.timeout = 3600  # /home/u/.config/cordon/policy.toml:4:11\n"),
             std::string::npos)
       << text;
+  EXPECT_NE(text.find("# ignored (a smaller limit applies (/ws/.cordon/policy.toml:5:10)): "
+                      "resources.memory = \"2G\"  # /etc/cordon/managed.toml:4:10\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("# ignored (project not trusted: it may only tighten; a stricter setting "
+                      "applies (built-in:"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("sandbox.mode = \"landlock\"  # /ws/.cordon/policy.toml:8:8\n"),
+            std::string::npos)
+      << text;
 }
 
 TEST(PolicyShow, EmptyPolicyStillShowsEverySection) {
@@ -112,7 +156,14 @@ TEST(PolicyShow, EmptyPolicyStillShowsEverySection) {
   EXPECT_EQ(text,
             "# cordon effective policy\n\n[filesystem]\nallow_read = []\ndeny_read = []\n"
             "allow_write = []\ndeny_write = []\n\n[process]\n# timeout: not set (no wall-clock "
-            "limit)\nenv_pass = []\nenv_scrub = []\n\n[trust]\nprojects = []\n");
+            "limit)\nenv_pass = []\nenv_scrub = []\n\n[resources]\n"
+            "# memory: not set (no memory limit)\n# pids: not set (no process limit)\n"
+            "# cpus: not set (no CPU limit)\n# file_size: not set (no file size limit)\n"
+            "# open_files: not set (the open-file limit cordon was started with)\n"
+            "# tmpfs_size: not set (the kernel's tmpfs default, half of the memory)\n"
+            "\n[sandbox]\n# mode: not set (same as \"auto\")\nrequire = []\n"
+            "# on_violation: not set (same as \"errno\")\n"
+            "# unix_sockets: not set (same as \"allow\")\n\n[trust]\nprojects = []\n");
   EXPECT_TRUE(parse_policy(text, "empty", Layer::User).ok());
 }
 
@@ -181,6 +232,16 @@ TEST(PolicyBuiltIn, HasTheDesignedDefaults) {
     EXPECT_TRUE(has(p.process.env_scrub, s)) << s;
   }
   EXPECT_FALSE(p.process.timeout_seconds.has_value());
+  // No memory, process, CPU, file size or open-file limit by default; /tmp is bounded.
+  EXPECT_FALSE(p.resources.memory_bytes || p.resources.pids || p.resources.cpus ||
+               p.resources.file_size_bytes || p.resources.open_files);
+  ASSERT_TRUE(p.resources.tmpfs_bytes.has_value());
+  EXPECT_EQ(p.resources.tmpfs_bytes->value, 1024.0 * 1024 * 1024);
+  EXPECT_EQ(p.sandbox.mode->value, "auto");
+  EXPECT_EQ(values(p.sandbox.require),
+            (std::vector<std::string>{"credential-hiding", "network-isolation", "seccomp"}));
+  EXPECT_EQ(p.sandbox.on_violation->value, "errno");
+  EXPECT_EQ(p.sandbox.unix_sockets->value, "allow");
 }
 
 // docs/policy.md, found from this file's own path (tests/unit/...).
@@ -206,6 +267,28 @@ TEST(PolicyBuiltIn, DocsListEveryDefaultEntryAndEveryKey) {
         EXPECT_NE(docs.find("`" + e.value + "`"), std::string::npos) << f.name() << " " << e.value;
       }
     }
+    // One-value defaults are documented as they are written: `tmpfs_size = "1G"`.
+    std::string assignment;
+    if (const auto* n = number_value(p, f.id); n != nullptr && *n) {
+      std::string text = number_text(f, (*n)->value);
+      assignment = f.kind == FieldKind::Size ? "\"" + text + "\"" : text;
+    } else if (const auto* c = choice_value(p, f.id); c != nullptr && *c) {
+      assignment = "\"" + (*c)->value + "\"";
+    }
+    if (!assignment.empty()) {
+      std::string line = "`" + std::string(f.key) + " = " + assignment + "`";
+      EXPECT_NE(docs.find(line), std::string::npos) << line;
+    }
+  }
+  // Every accepted word and requirement name is documented.
+  for (const Field& f : fields()) {
+    for (std::string_view word : f.choices) {
+      EXPECT_NE(docs.find("`\"" + std::string(word) + "\"`"), std::string::npos)
+          << f.name() << " " << word;
+    }
+  }
+  for (std::string_view name : known_requirements()) {
+    EXPECT_NE(docs.find("`" + std::string(name) + "`"), std::string::npos) << name;
   }
 }
 
