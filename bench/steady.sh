@@ -9,6 +9,8 @@
 #               index reads, config reads (through cordon's protected .git)
 #   make        a generated C project of $C_FILES files built with make -j2:
 #               fork/exec of the compiler, file creation in the workspace
+# and cordon's fixed cost (`cordon run -- /bin/true`) in an empty workspace
+# against this large one: what cordon's own walks of the workspace cost.
 #
 # The contained runs include cordon's own start-up and end-of-run work (a few
 # milliseconds), which is why each workload takes at least a few hundred
@@ -132,6 +134,15 @@ hyperfine "${common[@]}" --export-json "$out_dir/steady-make.json" \
   -n bare 'make -s -C proj -j2' \
   -n cordon "$c make -s -C proj -j2"
 
+# cordon's own fixed cost against the size of the workspace: the same
+# `cordon run -- /bin/true` with an empty workspace and with this one.
+empty="$(dirname "$ws")/$(basename "$ws")-empty"
+mkdir -p "$empty"
+trap 'rm -rf "$ws" "$empty"' EXIT
+hyperfine -N --style basic --warmup 2 --runs $((runs * 2)) --export-json "$out_dir/steady-workspace-size.json" \
+  -n cordon-empty "'$cordon' run $cordon_args --workspace '$empty' -- /bin/true" \
+  -n cordon-large "'$cordon' run $cordon_args -- /bin/true"
+
 {
   echo "### Steady state, $(date -u +%Y-%m-%d) ($(nproc) cores, Linux $(uname -r), load average before: $load)"
   echo
@@ -143,4 +154,8 @@ hyperfine "${common[@]}" --export-json "$out_dir/steady-make.json" \
     echo
     python3 "$repo/bench/report.py" "$out_dir/steady-$w.json" cordon/bare
   done
+  echo
+  echo "#### cordon run -- /bin/true: empty workspace vs this one ($files files)"
+  echo
+  python3 "$repo/bench/report.py" "$out_dir/steady-workspace-size.json" cordon-large/cordon-empty
 } | tee "$out_dir/steady.md"
