@@ -37,6 +37,7 @@ ws="$(mktemp -d "${TMPDIR:-/tmp}/cordon-bench-startup.XXXXXX")"
 trap 'rm -rf "$ws"' EXIT
 
 # Every command must succeed, or the numbers would time a failure.
+# shellcheck disable=SC2086 # CORDON_ARGS is a list of flags, split on purpose
 (cd "$ws" && "$cordon" run $cordon_args -- /bin/true) ||
   { echo "'cordon run -- /bin/true' fails here; nothing to measure" >&2; exit 1; }
 

@@ -108,6 +108,7 @@ git -c user.name=bench -c user.email=bench@localhost.invalid add -A tree
 git -c user.name=bench -c user.email=bench@localhost.invalid commit -q -m "generated tree"
 
 # Every command must succeed, or the numbers would time a failure.
+# shellcheck disable=SC2086 # CORDON_ARGS is a list of flags, split on purpose
 "$cordon" run $cordon_args -- git status --porcelain >/dev/null ||
   { echo "'cordon run -- git status' fails here; nothing to measure" >&2; exit 1; }
 
