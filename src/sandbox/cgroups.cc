@@ -152,8 +152,9 @@ Status remove_dir(const std::string& dir, bool fake) {
   if (fake) clear_fake_files(dir);
   for (int attempt = 0;; ++attempt) {
     if (rmdir(dir.c_str()) == 0 || errno == ENOENT) return {};
-    if (errno != EBUSY || attempt >= 200) return sys_error("remove cgroup " + dir);
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    // Up to 2 s, in small steps: a run's end waits on this.
+    if (errno != EBUSY || attempt >= 2000) return sys_error("remove cgroup " + dir);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
 
@@ -684,10 +685,10 @@ Status Cgroup::kill_all() {
   bool thawed = true;
   if (fz.dir != nullptr && write_at(fz.dir->fd.get(), fz.dir->path, fz.file, fz.freeze, false)) {
     thawed = false;
-    for (int i = 0; i < 200 && !is_frozen(); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    for (int i = 0; i < 1000 && !is_frozen(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  for (int round = 0; round < 400; ++round) {
+  for (int round = 0; round < 2000; ++round) {
     auto list = pids();
     if (list.empty()) break;
     for (pid_t p : list) kill(p, SIGKILL);
@@ -697,7 +698,7 @@ Status Cgroup::kill_all() {
       thaw();
       thawed = true;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   thaw();
   if (!pids().empty())
