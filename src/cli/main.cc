@@ -2,10 +2,11 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <exception>
 
 #include "cli/commands.h"
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   CLI::App app{"cordon: run AI agents inside a boundary they cannot cross"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every subcommand");
@@ -20,5 +21,9 @@ int main(int argc, char** argv) {
   for (auto& r : runners) {
     if (r.sub->parsed()) return r.run();
   }
+  return 125;
+} catch (const std::exception& e) {
+  // Nothing has run when cordon itself fails: 125 (DESIGN.md).
+  std::fprintf(stderr, "cordon: %s\n", e.what());
   return 125;
 }

@@ -269,7 +269,7 @@ Status populate_root(int root_fd, std::vector<PreparedMount>& mounts,
 
   // Denied files are covered by one empty, read-only file. It is created in
   // the root tmpfs, cloned over each target, then unlinked again.
-  const char* kEmpty = ".cordon-empty";
+  static constexpr const char* kEmpty = ".cordon-empty";
   bool have_empty = false;
   std::vector<UniqueFd> seal_later;  // hidden dirs: read-only once filled
 

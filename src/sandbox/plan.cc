@@ -108,10 +108,10 @@ void plan_resources(const policy::Policy& policy, Spec& spec) {
 
 }  // namespace
 
-std::vector<MountEntry> order_mounts(std::vector<MountEntry> entries) {
+std::vector<MountEntry> order_mounts(const std::vector<MountEntry>& entries) {
   // One entry per path: the strongest restriction.
   std::map<std::vector<std::string>, MountEntry> by_path;
-  for (auto& e : entries) {
+  for (const auto& e : entries) {
     auto key = split(e.path);
     auto it = by_path.find(key);
     if (it == by_path.end() || rank(e.kind) > rank(it->second.kind)) by_path[key] = e;
@@ -304,7 +304,7 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
     for (auto& f : linked) entries.push_back({MountKind::Protected, f});
   }
 
-  spec.mounts = order_mounts(std::move(entries));
+  spec.mounts = order_mounts(entries);
 
   // Landlock mirrors the mount tree: what is mounted read-only is readable,
   // what is mounted writable is writable, and nothing else exists. Inside a

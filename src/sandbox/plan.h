@@ -59,6 +59,6 @@ std::vector<std::string> split_around(
 // Pure: orders mount entries so that every ancestor comes before its
 // descendants, and collapses entries that change nothing (a read-only path
 // inside a read-only tree). Exposed for unit tests.
-std::vector<MountEntry> order_mounts(std::vector<MountEntry> entries);
+std::vector<MountEntry> order_mounts(const std::vector<MountEntry>& entries);
 
 }  // namespace cordon::sandbox

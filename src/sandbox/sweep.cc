@@ -252,7 +252,12 @@ void walk_workspace(const std::string& root, const WalkVisitor& visit) {
       int sub = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (sub >= 0) stack.push_back({sub, child, f.depth + 1});
     }
-    if (bare[0] && bare[1] && bare[2] && visit.on_git_item) {
+    // A ".git" directory (and a submodule's git directory below one) has
+    // HEAD, objects/ and refs/ too: it is handled as a git directory above,
+    // not as a bare repository in the work tree.
+    const bool in_gitdir = f.path.size() >= 5 && (f.path.compare(f.path.size() - 5, 5, "/.git") == 0 ||
+                                                  f.path.find("/.git/") != std::string::npos);
+    if (bare[0] && bare[1] && bare[2] && !in_gitdir && visit.on_git_item) {
       visit.on_git_item({f.path + "/HEAD", false, true});
       for_each_git_item(f.path, visit.on_git_item);
     }
