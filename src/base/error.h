@@ -31,8 +31,8 @@ inline Error plain_error(std::string message) { return Error{0, std::move(messag
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::move(error)) {}      // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   [[nodiscard]] bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -51,7 +51,8 @@ class [[nodiscard]] Result {
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  Status(Error error) : error_(std::move(error)), failed_(true) {}  // NOLINT(google-explicit-constructor)
+  Status(Error error)
+      : error_(std::move(error)), failed_(true) {}  // NOLINT(google-explicit-constructor)
   [[nodiscard]] bool ok() const { return !failed_; }
   explicit operator bool() const { return ok(); }
   [[nodiscard]] const Error& error() const { return error_; }
@@ -66,8 +67,8 @@ inline Status ok_status() { return {}; }
 }  // namespace cordon
 
 // Stops at the first failed step and hands its Error up unchanged.
-#define CORDON_TRY(expr)                          \
-  do {                                            \
-    auto cordon_try_status_ = (expr);             \
+#define CORDON_TRY(expr)                                        \
+  do {                                                          \
+    auto cordon_try_status_ = (expr);                           \
     if (!cordon_try_status_) return cordon_try_status_.error(); \
   } while (0)

@@ -64,8 +64,8 @@ int run(const RunFlags& flags) {
   // anywhere else might not exist in the sandbox.
   std::string canonical_cwd = cwd;
   if (char buf[PATH_MAX]; realpath(cwd.c_str(), buf) != nullptr) canonical_cwd = buf;
-  bool cwd_inside = canonical_cwd == input.workspace ||
-                    canonical_cwd.rfind(input.workspace + "/", 0) == 0;
+  bool cwd_inside =
+      canonical_cwd == input.workspace || canonical_cwd.rfind(input.workspace + "/", 0) == 0;
   input.cwd = cwd_inside ? canonical_cwd : input.workspace;
   input.argv = flags.command;
   input.environ = policy::scrub_environment(effective->process, env);
@@ -86,8 +86,8 @@ int run(const RunFlags& flags) {
   };
 
   auto run_mode = [&](sandbox::Mode m, sandbox::Outcome& outcome) -> int {
-    auto spec = m == sandbox::Mode::Full ? sandbox::plan(pol, input)
-                                         : sandbox::plan_landlock(pol, input);
+    auto spec =
+        m == sandbox::Mode::Full ? sandbox::plan(pol, input) : sandbox::plan_landlock(pol, input);
     if (!spec.ok()) return fail(spec.error().what());
     auto placeholders = sandbox::PlaceholderLease::acquire(spec->workspace, spec->placeholders);
     if (!placeholders.ok()) return fail(placeholders.error().what());
@@ -105,8 +105,7 @@ int run(const RunFlags& flags) {
     if (m == sandbox::Mode::Landlock)
       report(sandbox::sweep_protected(spec->protected_roots, spec->protected_baseline));
     if (!outcome.error.empty()) std::fprintf(stderr, "cordon: %s\n", outcome.error.c_str());
-    if (!outcome.limit_hit.empty())
-      std::fprintf(stderr, "cordon: %s\n", outcome.limit_hit.c_str());
+    if (!outcome.limit_hit.empty()) std::fprintf(stderr, "cordon: %s\n", outcome.limit_hit.c_str());
     if (outcome.timed_out)
       std::fprintf(stderr, "cordon: timed out after %gs; the sandbox was killed\n",
                    spec->timeout_seconds);
@@ -128,8 +127,8 @@ int run(const RunFlags& flags) {
     std::string lacks;
     for (const auto& [name, reason] : sandbox::guarantees(sandbox::Mode::Landlock, abi).missing)
       lacks += "\n  no " + name + ": " + reason;
-    std::fprintf(stderr, "cordon: %s; running in Landlock mode (mode = \"auto\"):%s\n",
-                 why.c_str(), lacks.c_str());
+    std::fprintf(stderr, "cordon: %s; running in Landlock mode (mode = \"auto\"):%s\n", why.c_str(),
+                 lacks.c_str());
   } else {
     if (int rc = refuse_unmet(sandbox::Mode::Landlock, ""); rc != 0) return rc;
   }

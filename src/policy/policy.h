@@ -60,7 +60,7 @@ struct Resources {
   std::optional<Entry<double>> cpus;             // cgroup cpu.max, in CPUs ("1.5")
   std::optional<Entry<double>> file_size_bytes;  // RLIMIT_FSIZE ("1G")
   std::optional<Entry<double>> open_files;       // RLIMIT_NOFILE
-  std::optional<Entry<double>> tmpfs_bytes;      // size of each private tmpfs (/tmp, /dev/shm, /run)
+  std::optional<Entry<double>> tmpfs_bytes;  // size of each private tmpfs (/tmp, /dev/shm, /run)
 };
 
 // How the sandbox is built, and what the host must be able to enforce.

@@ -27,9 +27,9 @@
 
 #include "sandbox/fds.h"
 #include "sandbox/landlock.h"
+#include "sandbox/mounts.h"
 #include "sandbox/rlimits.h"
 #include "sandbox/seccomp.h"
-#include "sandbox/mounts.h"
 
 extern char** environ;
 

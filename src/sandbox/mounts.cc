@@ -95,14 +95,12 @@ Result<UniqueFd> open_target(int root_fd, const std::string& abs, bool directory
     bool want_dir = !last || directory;
     auto next = open_beneath(cur, name, O_PATH | O_CLOEXEC | (want_dir ? O_DIRECTORY : 0));
     if (!next.ok() && next.error().err == ENOENT && owned.owns(cur)) {
-      int rc = want_dir ? mkdirat(cur, name.c_str(), 0755)
-                        : [&] {
-                            int f = openat(cur, name.c_str(),
-                                           O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
-                                           0444);
-                            if (f >= 0) close(f);
-                            return f >= 0 ? 0 : -1;
-                          }();
+      int rc = want_dir ? mkdirat(cur, name.c_str(), 0755) : [&] {
+        int f =
+            openat(cur, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0444);
+        if (f >= 0) close(f);
+        return f >= 0 ? 0 : -1;
+      }();
       if (rc != 0 && errno != EEXIST) return sys_error("create mount point " + abs);
       next = open_beneath(cur, name, O_PATH | O_CLOEXEC | (want_dir ? O_DIRECTORY : 0));
     }
@@ -194,17 +192,17 @@ Result<UniqueFd> open_beneath(int dirfd, const std::string& rel, int flags) {
 }
 
 Result<std::vector<PreparedMount>> prepare_mounts(const std::vector<MountEntry>& entries,
-                                                  const std::string& workspace,
-                                                  int workspace_fd) {
+                                                  const std::string& workspace, int workspace_fd) {
   // The supervisor's workspace fd belongs to the host's mount namespace,
   // and open_tree() clones only mounts of our own. Open the workspace again
   // here and insist that it is the very directory the supervisor chose, so
   // that a rename or symlink swap in between changes nothing.
   UniqueFd ws(open(workspace.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!ws) return sys_error("open workspace " + workspace);
-  struct stat want {}, got {};
-  if (fstat(workspace_fd, &want) != 0 || fstat(ws.get(), &got) != 0 ||
-      want.st_dev != got.st_dev || want.st_ino != got.st_ino)
+  struct stat want {
+  }, got{};
+  if (fstat(workspace_fd, &want) != 0 || fstat(ws.get(), &got) != 0 || want.st_dev != got.st_dev ||
+      want.st_ino != got.st_ino)
     return plain_error("workspace " + workspace + " was replaced while the sandbox was set up");
   std::vector<PreparedMount> out;
   out.reserve(entries.size());
@@ -221,7 +219,8 @@ Result<std::vector<PreparedMount>> prepare_mounts(const std::vector<MountEntry>&
           e.path[workspace.size()] == '/') {
         auto fd = open_beneath(ws.get(), e.path.substr(workspace.size() + 1),
                                O_PATH | O_CLOEXEC | O_NOFOLLOW);
-        if (!fd.ok()) return Error{fd.error().err, "open " + e.path + " (symbolic links are refused)"};
+        if (!fd.ok())
+          return Error{fd.error().err, "open " + e.path + " (symbolic links are refused)"};
         src = std::move(fd.value());
       } else {
         src.reset(e.path == workspace ? dup(ws.get())
@@ -319,7 +318,8 @@ Status populate_root(int root_fd, std::vector<PreparedMount>& mounts,
         // so that the mount covers some other name. The path must now lead
         // to the root of the tree we just mounted.
         auto again = open_beneath(root_fd, rel_of(e.path), O_PATH | O_CLOEXEC);
-        struct stat want {}, got {};
+        struct stat want {
+        }, got{};
         if (!again.ok() || fstat(pm.tree.get(), &want) != 0 || fstat(again->get(), &got) != 0 ||
             want.st_dev != got.st_dev || want.st_ino != got.st_ino)
           return plain_error(e.path + " changed while it was being mounted; refusing to run");

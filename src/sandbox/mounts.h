@@ -20,7 +20,7 @@ Result<UniqueFd> open_beneath(int dirfd, const std::string& rel, int flags);
 // A mount that has been cloned from the host (or created) but not yet placed.
 struct PreparedMount {
   MountEntry entry;
-  UniqueFd tree;       // detached mount (open_tree clone or fsmount)
+  UniqueFd tree;  // detached mount (open_tree clone or fsmount)
   bool directory = true;
 };
 
@@ -29,8 +29,7 @@ struct PreparedMount {
 // live under (a workspace in /tmp, for instance).
 // Entries under `workspace` are resolved from `workspace_fd` with no symlinks.
 Result<std::vector<PreparedMount>> prepare_mounts(const std::vector<MountEntry>& entries,
-                                                  const std::string& workspace,
-                                                  int workspace_fd);
+                                                  const std::string& workspace, int workspace_fd);
 
 // Step 2: a new tmpfs for the root, attached over `attach_point` in our
 // private mount namespace (it only needs to be some existing directory).

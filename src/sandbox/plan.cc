@@ -191,9 +191,8 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
       return e.path == t && e.kind == MountKind::ReadWrite;
     });
     bool parent_visible = std::string(t) != "/var/tmp" ||
-                          std::any_of(entries.begin(), entries.end(), [](const MountEntry& e) {
-                            return e.path == "/var";
-                          });
+                          std::any_of(entries.begin(), entries.end(),
+                                      [](const MountEntry& e) { return e.path == "/var"; });
     if (!explicit_bind && parent_visible) entries.push_back({MountKind::Tmpfs, t});
   }
   // Denied reads: the canonical target, so a symlink cannot dodge it.
@@ -292,8 +291,10 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
     WalkVisitor v;
     v.on_file = [&](const std::string& path, const struct stat& st) {
       if (st.st_nlink < 2) return;
-      if (linked.size() >= kMaxHardLinkedFiles) overflow = true;
-      else linked.push_back(path);
+      if (linked.size() >= kMaxHardLinkedFiles)
+        overflow = true;
+      else
+        linked.push_back(path);
     };
     v.on_git_item = [&](const GitItem& item) { record_git_item(item, spec.git_baseline); };
     walk_workspace(r, v);
@@ -312,8 +313,8 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
   // the sandbox's own), so only the scopes are added.
   auto& ll = spec.landlock_rules;
   ll.read_paths = {"/proc", "/dev"};
-  ll.device_paths = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random",
-                     "/dev/urandom", "/dev/tty", "/dev/pts"};
+  ll.device_paths = {"/dev/null",    "/dev/zero", "/dev/full", "/dev/random",
+                     "/dev/urandom", "/dev/tty",  "/dev/pts"};
   ll.write_paths = {"/dev/shm"};
   for (const auto& e : spec.mounts) {
     if (writable(e.kind))
@@ -356,8 +357,10 @@ std::vector<std::string> split_around(
 Guarantees guarantees(Mode mode, int abi) {
   Guarantees g;
   auto give = [&](const char* name, bool ok, const char* why) {
-    if (ok) g.given.emplace_back(name);
-    else g.missing.emplace_back(name, why);
+    if (ok)
+      g.given.emplace_back(name);
+    else
+      g.missing.emplace_back(name, why);
   };
   const bool full = mode == Mode::Full;
   give("filesystem-isolation", full,
@@ -440,8 +443,8 @@ Result<Spec> plan_landlock(const policy::Policy& policy, const PlanInput& in) {
   for (const char* t : {"/tmp", "/dev/shm", "/var/tmp"}) writable.emplace_back(t);
   for (const auto& w : writable)
     for (auto& p : split_around(w, denied, list)) ll.write_paths.push_back(p);
-  ll.device_paths = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
-                     "/dev/tty", "/dev/ptmx", "/dev/pts"};
+  ll.device_paths = {"/dev/null",    "/dev/zero", "/dev/full", "/dev/random",
+                     "/dev/urandom", "/dev/tty",  "/dev/ptmx", "/dev/pts"};
   // No network namespace: TCP connect and bind are refused on every port
   // (the egress proxy's port will be the exception), UDP and every other
   // inet protocol by seccomp, abstract unix sockets and signals by scope.

@@ -64,12 +64,12 @@ enum class Mode {
 
 struct Spec {
   Mode mode = Mode::Full;
-  std::vector<std::string> argv;  // argv[0] is looked up in PATH inside
-  std::vector<std::string> envp;  // "NAME=value", already scrubbed
-  std::string workspace;          // canonical absolute path
-  std::string cwd;                // where the command starts, inside the root
-  std::string home;               // the caller's home directory
-  std::vector<MountEntry> mounts; // ancestors always before descendants
+  std::vector<std::string> argv;   // argv[0] is looked up in PATH inside
+  std::vector<std::string> envp;   // "NAME=value", already scrubbed
+  std::string workspace;           // canonical absolute path
+  std::string cwd;                 // where the command starts, inside the root
+  std::string home;                // the caller's home directory
+  std::vector<MountEntry> mounts;  // ancestors always before descendants
   std::vector<Symlink> symlinks;
   std::vector<Placeholder> placeholders;
   std::vector<FileState> git_baseline;  // hooks and configs in writable trees, before the run
@@ -77,10 +77,10 @@ struct Spec {
   // run, so the sweep can find and undo what the run changed.
   std::vector<FileState> protected_baseline;
   std::vector<std::string> protected_roots;  // the protected paths themselves
-  double timeout_seconds = 0;     // 0: no wall-clock limit
-  uint64_t tmpfs_bytes = 0;       // size of each private tmpfs; 0: the kernel's default (half of RAM)
-  ResourceLimits limits;          // cgroup limits; when any is set, a cgroup is required
-  RlimitSettings rlimits;         // always applied in the child (core dumps off at least)
+  double timeout_seconds = 0;                // 0: no wall-clock limit
+  uint64_t tmpfs_bytes = 0;  // size of each private tmpfs; 0: the kernel's default (half of RAM)
+  ResourceLimits limits;     // cgroup limits; when any is set, a cgroup is required
+  RlimitSettings rlimits;    // always applied in the child (core dumps off at least)
   // The second wall: Landlock rules mirroring the mount tree (applied when
   // the kernel has Landlock; required when the policy says so), and the
   // seccomp filter, installed last.

@@ -2,11 +2,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/prctl.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -30,7 +30,8 @@
 namespace cordon::sandbox {
 namespace {
 
-constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGCHLD, SIGUSR1, SIGUSR2};
+constexpr int kForwarded[] = {SIGINT,   SIGTERM, SIGHUP,  SIGQUIT,
+                              SIGWINCH, SIGCHLD, SIGUSR1, SIGUSR2};
 
 // Puts the caller's terminal in raw mode for the relay, and always puts it
 // back, however the run ends.
@@ -64,7 +65,9 @@ bool write_all(int fd, const char* data, size_t len) {
     ssize_t n = write(fd, data, len);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) {
-      struct pollfd p {fd, POLLOUT, 0};
+      struct pollfd p {
+        fd, POLLOUT, 0
+      };
       poll(&p, 1, -1);
       continue;
     }
@@ -386,8 +389,8 @@ Outcome supervise(const Spec& spec) {
                       std::to_string(*spec.limits.memory_bytes) + " bytes) was reached and " +
                       std::to_string(ev.oom_kills) + " process(es) were killed";
     else if (ev.pids_max_hits > 0)
-      out.limit_hit = "the process limit (" + std::to_string(*spec.limits.pids) +
-                      ") refused " + std::to_string(ev.pids_max_hits) + " fork(s)";
+      out.limit_hit = "the process limit (" + std::to_string(*spec.limits.pids) + ") refused " +
+                      std::to_string(ev.pids_max_hits) + " fork(s)";
   }
   if (timed_out) {
     out.timed_out = true;

@@ -12,8 +12,8 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
-#include <unordered_map>
 #include <sstream>
+#include <unordered_map>
 
 namespace cordon::sandbox {
 namespace {
@@ -81,7 +81,8 @@ void judge(const GitItem& item, const std::unordered_map<std::string, FileState>
     if (rename(item.path.c_str(), aside.c_str()) == 0)
       out.push_back({item.path, what, "renamed to " + aside});
     else
-      out.push_back({item.path, what, std::string("could NOT be neutralised: ") + std::strerror(errno)});
+      out.push_back(
+          {item.path, what, std::string("could NOT be neutralised: ") + std::strerror(errno)});
     return;
   }
   if (item.hook) {
@@ -113,7 +114,8 @@ void judge(const GitItem& item, const std::unordered_map<std::string, FileState>
   if (rename(item.path.c_str(), aside.c_str()) == 0)
     out.push_back({item.path, what, "renamed to " + aside});
   else
-    out.push_back({item.path, what, std::string("could NOT be neutralised: ") + std::strerror(errno)});
+    out.push_back(
+        {item.path, what, std::string("could NOT be neutralised: ") + std::strerror(errno)});
 }
 
 }  // namespace
@@ -172,13 +174,30 @@ bool git_config_is_dangerous(const std::string& text, std::string* key) {
   // other key might run a program (core.hooksPath, core.fsmonitor,
   // core.sshCommand, core.pager, filter.*.clean, diff.*.textconv, alias.*,
   // credential.helper, include.path, ...), so it is treated as dangerous.
-  static const char* const kSafe[] = {
-      "core.repositoryformatversion", "core.filemode", "core.bare", "core.logallrefupdates",
-      "core.ignorecase", "core.precomposeunicode", "core.symlinks", "core.autocrlf",
-      "core.eol", "remote.*.url", "remote.*.fetch", "remote.*.pushurl", "branch.*.remote",
-      "branch.*.merge", "branch.*.rebase", "user.name", "user.email", "init.defaultbranch",
-      "extensions.objectformat", "extensions.worktreeconfig", "pull.rebase", "submodule.*.url",
-      "submodule.*.active", "gc.auto"};
+  static const char* const kSafe[] = {"core.repositoryformatversion",
+                                      "core.filemode",
+                                      "core.bare",
+                                      "core.logallrefupdates",
+                                      "core.ignorecase",
+                                      "core.precomposeunicode",
+                                      "core.symlinks",
+                                      "core.autocrlf",
+                                      "core.eol",
+                                      "remote.*.url",
+                                      "remote.*.fetch",
+                                      "remote.*.pushurl",
+                                      "branch.*.remote",
+                                      "branch.*.merge",
+                                      "branch.*.rebase",
+                                      "user.name",
+                                      "user.email",
+                                      "init.defaultbranch",
+                                      "extensions.objectformat",
+                                      "extensions.worktreeconfig",
+                                      "pull.rebase",
+                                      "submodule.*.url",
+                                      "submodule.*.active",
+                                      "gc.auto"};
   std::string section, subsection;
   std::istringstream in(text);
   std::string line;
@@ -203,8 +222,8 @@ bool git_config_is_dangerous(const std::string& text, std::string* key) {
     }
     std::string name = lower(trim(t.substr(0, t.find('='))));
     std::string full = section + (subsection.empty() ? "" : "." + subsection) + "." + name;
-    bool safe = std::any_of(std::begin(kSafe), std::end(kSafe),
-                            [&](const char* s) { return full == s; });
+    bool safe =
+        std::any_of(std::begin(kSafe), std::end(kSafe), [&](const char* s) { return full == s; });
     if (!safe) {
       if (key != nullptr) *key = full;
       return true;
@@ -246,7 +265,8 @@ void walk_workspace(const std::string& root, const WalkVisitor& visit) {
         continue;
       }
       if (!S_ISDIR(st.st_mode) || st.st_dev != root_st.st_dev || f.depth > 256) continue;
-      if (std::strcmp(n, ".git") == 0 && visit.on_git_item) for_each_git_item(child, visit.on_git_item);
+      if (std::strcmp(n, ".git") == 0 && visit.on_git_item)
+        for_each_git_item(child, visit.on_git_item);
       if (std::strcmp(n, "objects") == 0) bare[1] = true;
       if (std::strcmp(n, "refs") == 0) bare[2] = true;
       int sub = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -255,8 +275,9 @@ void walk_workspace(const std::string& root, const WalkVisitor& visit) {
     // A ".git" directory (and a submodule's git directory below one) has
     // HEAD, objects/ and refs/ too: it is handled as a git directory above,
     // not as a bare repository in the work tree.
-    const bool in_gitdir = f.path.size() >= 5 && (f.path.compare(f.path.size() - 5, 5, "/.git") == 0 ||
-                                                  f.path.find("/.git/") != std::string::npos);
+    const bool in_gitdir =
+        f.path.size() >= 5 && (f.path.compare(f.path.size() - 5, 5, "/.git") == 0 ||
+                               f.path.find("/.git/") != std::string::npos);
     if (bare[0] && bare[1] && bare[2] && !in_gitdir && visit.on_git_item) {
       visit.on_git_item({f.path + "/HEAD", false, true});
       for_each_git_item(f.path, visit.on_git_item);

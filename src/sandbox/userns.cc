@@ -25,8 +25,10 @@ Status write_id_maps(pid_t child, uid_t uid, gid_t gid) {
   // Only our own ids exist inside: files of every other owner show up as
   // the overflow id (nobody), and no setuid trick can become anyone else.
   CORDON_TRY(write_proc_file(child, "setgroups", "deny"));
-  CORDON_TRY(write_proc_file(child, "uid_map", std::to_string(uid) + " " + std::to_string(uid) + " 1\n"));
-  CORDON_TRY(write_proc_file(child, "gid_map", std::to_string(gid) + " " + std::to_string(gid) + " 1\n"));
+  CORDON_TRY(
+      write_proc_file(child, "uid_map", std::to_string(uid) + " " + std::to_string(uid) + " 1\n"));
+  CORDON_TRY(
+      write_proc_file(child, "gid_map", std::to_string(gid) + " " + std::to_string(gid) + " 1\n"));
   return {};
 }
 

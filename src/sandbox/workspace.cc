@@ -15,18 +15,20 @@ std::string unsafe_workspace_reason(const std::string& ws, const std::string& ho
     return "it contains your home directory";
   // Directories no project lives in: refused with everything below them.
   static const char* const kSystemTrees[] = {
-      "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/sbin",
-      "/sys", "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/lib32", "/usr/lib64", "/usr/libx32",
-      "/usr/libexec", "/usr/include", "/usr/share", "/var/lib", "/var/log", "/var/cache",
-      "/var/spool", "/var/mail", "/run"};
+      "/bin",         "/boot",      "/dev",       "/etc",       "/lib",        "/lib32",
+      "/lib64",       "/libx32",    "/proc",      "/sbin",      "/sys",        "/usr/bin",
+      "/usr/sbin",    "/usr/lib",   "/usr/lib32", "/usr/lib64", "/usr/libx32", "/usr/libexec",
+      "/usr/include", "/usr/share", "/var/lib",   "/var/log",   "/var/cache",  "/var/spool",
+      "/var/mail",    "/run"};
   for (const char* s : kSystemTrees) {
     std::string t = s;
     if (ws == t || (ws.size() > t.size() && ws.compare(0, t.size(), t) == 0 && ws[t.size()] == '/'))
       return "it is a system directory";
   }
   // Shared roots: fine to have projects below them, never to be one.
-  static const char* const kSharedRoots[] = {"/usr", "/var", "/opt", "/home", "/srv", "/tmp",
-                                             "/var/tmp", "/usr/local", "/root", "/mnt", "/media"};
+  static const char* const kSharedRoots[] = {"/usr",  "/var", "/opt",     "/home",
+                                             "/srv",  "/tmp", "/var/tmp", "/usr/local",
+                                             "/root", "/mnt", "/media"};
   for (const char* s : kSharedRoots)
     if (ws == s) return "it is a shared system directory";
   return {};

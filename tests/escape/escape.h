@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dirent.h>
 #include <cerrno>
 #include <cstring>
-#include <dirent.h>
 #include <map>
 #include <stdexcept>
 #include <string>

@@ -36,7 +36,8 @@ TEST_P(FilesystemEscape, SymlinkToOutsideFileCannotBeWrittenThrough) {
     bare.outside.write("target.txt", kOriginal);
     bare.ws.symlink(bare.outside.file("target.txt"), "link");
     EXPECT_EQ(bare.bare(steps), "OK OK");
-    EXPECT_NE(bare.outside.read("target.txt"), kOriginal) << "uncontained, the write must land outside";
+    EXPECT_NE(bare.outside.read("target.txt"), kOriginal)
+        << "uncontained, the write must land outside";
   }
   scene.outside.write("target.txt", kOriginal);
   scene.ws.symlink(scene.outside.file("target.txt"), "link");
@@ -49,10 +50,11 @@ TEST_P(FilesystemEscape, SymlinkToOutsideFileCannotBeWrittenThrough) {
 
 // ws/dirlink -> OUTSIDE: creating, renaming and removing through it.
 TEST_P(FilesystemEscape, SymlinkToOutsideDirectoryCannotBeWrittenThrough) {
-  const std::vector<std::vector<std::string>> steps = {{"create", "dirlink/new.txt"},
-                                                       {"mkdir", "dirlink/newdir"},
-                                                       {"rename", "dirlink/target.txt", "dirlink/moved.txt"},
-                                                       {"unlink", "dirlink/moved.txt"}};
+  const std::vector<std::vector<std::string>> steps = {
+      {"create", "dirlink/new.txt"},
+      {"mkdir", "dirlink/newdir"},
+      {"rename", "dirlink/target.txt", "dirlink/moved.txt"},
+      {"unlink", "dirlink/moved.txt"}};
   {
     Scene bare = fresh();
     bare.outside.write("target.txt", kOriginal);
@@ -108,14 +110,16 @@ TEST_P(FilesystemEscape, SymlinkPlantedInsideDoesNotReachOutside) {
 // through the writable workspace mount. Read-only mounts elsewhere do not
 // help here; cordon must notice the link count.
 TEST_P(FilesystemEscape, HardLinkToOutsideFileCannotBeWrittenThrough) {
-  const std::vector<std::vector<std::string>> steps = {{"open-write", "hardlink"}, {"create", "hardlink"}};
+  const std::vector<std::vector<std::string>> steps = {{"open-write", "hardlink"},
+                                                       {"create", "hardlink"}};
   {
     Scene bare = fresh();
     bare.outside.write("target.txt", kOriginal);
     ASSERT_EQ(link(bare.outside.file("target.txt").c_str(), bare.ws.file("hardlink").c_str()), 0)
         << errno_name(errno);
     EXPECT_EQ(bare.bare(steps), "OK OK");
-    EXPECT_NE(bare.outside.read("target.txt"), kOriginal) << "uncontained, the write must land outside";
+    EXPECT_NE(bare.outside.read("target.txt"), kOriginal)
+        << "uncontained, the write must land outside";
   }
   scene.outside.write("target.txt", kOriginal);
   ASSERT_EQ(link(scene.outside.file("target.txt").c_str(), scene.ws.file("hardlink").c_str()), 0)
@@ -150,7 +154,11 @@ TEST_P(FilesystemEscape, HardLinkToOutsideCannotBeCreatedInside) {
 // its own command line) asked. Nothing runs: exit 125 and no output.
 TEST_P(FilesystemEscape, RootOrSystemDirectoryAsWorkspaceIsRefused) {
   scene.outside.symlink("/", "rootlink");
-  const std::vector<std::string> workspaces = {"/", "/usr", "/etc", "/tmp/..", scene.outside.file("rootlink"),
+  const std::vector<std::string> workspaces = {"/",
+                                               "/usr",
+                                               "/etc",
+                                               "/tmp/..",
+                                               scene.outside.file("rootlink"),
                                                scene.outside.file("rootlink") + "/"};
   for (const auto& w : workspaces) {
     auto r = scene.inside_run({{"cwd"}}, {"--workspace", w});
@@ -188,7 +196,8 @@ TEST_P(FilesystemEscape, HomeAsWorkspaceIsRefusedUnlessForced) {
   EXPECT_TRUE(scene.home.exists("planted"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Users, FilesystemEscape, testing::Values(As::Caller, As::Unprivileged), as_name);
+INSTANTIATE_TEST_SUITE_P(Users, FilesystemEscape, testing::Values(As::Caller, As::Unprivileged),
+                         as_name);
 
 }  // namespace
 }  // namespace cordon::test::escape

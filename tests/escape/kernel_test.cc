@@ -9,13 +9,13 @@
 // must give the exact errno or signal of docs/seccomp.md / docs/landlock.md.
 // The attempts live in tests/escape/kprobe.c (and probe.c for kill, ptrace,
 // process_vm_readv and reading files).
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -104,7 +104,8 @@ class KernelEscape : public testing::TestWithParam<std::tuple<Mode, As>> {
   std::unique_ptr<Process> host_sleeper() const {
     RunOptions o = bare_opts();
     o.timeout_seconds = 120;
-    return std::make_unique<Process>(std::vector<std::string>{"sleep", unique_sleep_seconds(100)}, o);
+    return std::make_unique<Process>(std::vector<std::string>{"sleep", unique_sleep_seconds(100)},
+                                     o);
   }
 
   Scene scene;
@@ -124,12 +125,10 @@ struct Refusal {
 // answer, so each line shows the filter is what refuses.
 TEST_P(KernelEscape, ExploitPrimitivesGetTheFiltersErrno) {
   const std::vector<Refusal> table = {
-      {{"io-uring"}, "ENOSYS"},        {{"unshare-user"}, "EPERM"},
-      {{"clone3"}, "ENOSYS"},          {{"bpf"}, "EPERM"},
-      {{"perf"}, "EPERM"},             {{"userfaultfd"}, "EPERM"},
-      {{"keyctl"}, "EPERM"},           {{"add-key"}, "EPERM"},
-      {{"open-by-handle", "/"}, "EPERM"}, {{"kexec-load"}, "EPERM"},
-      {{"init-module"}, "EPERM"},      {{"pidfd-getfd", "self"}, "EPERM"},
+      {{"io-uring"}, "ENOSYS"},  {{"unshare-user"}, "EPERM"}, {{"clone3"}, "ENOSYS"},
+      {{"bpf"}, "EPERM"},        {{"perf"}, "EPERM"},         {{"userfaultfd"}, "EPERM"},
+      {{"keyctl"}, "EPERM"},     {{"add-key"}, "EPERM"},      {{"open-by-handle", "/"}, "EPERM"},
+      {{"kexec-load"}, "EPERM"}, {{"init-module"}, "EPERM"},  {{"pidfd-getfd", "self"}, "EPERM"},
   };
   std::vector<std::vector<std::string>> steps;
   std::string expected;
@@ -188,8 +187,9 @@ TEST_P(KernelEscape, ForeignSyscallEntriesAreKilledBySigsys) {
 TEST_P(KernelEscape, HostProcessCannotBeSignalledTracedOrRobbed) {
   auto sleeper = host_sleeper();
   const std::string pid = std::to_string(sleeper->pid());
-  ASSERT_TRUE(eventually([&] { return read_file("/proc/" + pid + "/cmdline").rfind("sleep", 0) == 0; },
-                         std::chrono::seconds(5)));
+  ASSERT_TRUE(
+      eventually([&] { return read_file("/proc/" + pid + "/cmdline").rfind("sleep", 0) == 0; },
+                 std::chrono::seconds(5)));
   const std::vector<std::vector<std::string>> steps = {
       {"kill", pid}, {"ptrace-attach", pid}, {"vm-read", pid}};
   EXPECT_EQ(outcome(run(probe_argv(scene.probe, steps), bare_opts())), "OK OK OK");
@@ -383,7 +383,8 @@ TEST_P(KernelEscape, EtcIsNotWritable) {
 TEST_P(KernelEscape, SshKeyIsUnreadable) {
   scene.home.write(".ssh/id_rsa", "FAKE-PRIVATE-KEY for cordon tests\n", 0600);
   const std::string key = scene.home.file(".ssh/id_rsa");
-  EXPECT_EQ(outcome(run(probe_argv(scene.probe, {{"head", key}}), bare_opts())), "FAKE-PRIVATE-KEY");
+  EXPECT_EQ(outcome(run(probe_argv(scene.probe, {{"head", key}}), bare_opts())),
+            "FAKE-PRIVATE-KEY");
   const std::string got = inside_probe({{"head", key}});
   if (landlock()) {
     EXPECT_EQ(got, "EACCES");

@@ -15,6 +15,7 @@
  * parent reports the child's outcome, or `SIGNAL_<n>` when it was killed.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
@@ -23,6 +24,7 @@
 #include <linux/perf_event.h>
 #include <linux/sched.h>
 #include <linux/userfaultfd.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -35,8 +37,6 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #ifndef AF_VSOCK
@@ -238,8 +238,8 @@ static int do_keyctl(Outcome* out) {
 
 static int do_add_key(Outcome* out) {
   /* Into the process keyring: gone when the probe exits. */
-  return result(out, syscall(SYS_add_key, "user", "cordon-probe", "x", 1,
-                             KEY_SPEC_PROCESS_KEYRING));
+  return result(out,
+                syscall(SYS_add_key, "user", "cordon-probe", "x", 1, KEY_SPEC_PROCESS_KEYRING));
 }
 
 /* A real handle of PATH when name_to_handle_at allows it, otherwise a
@@ -282,8 +282,10 @@ static int do_init_module(Outcome* out) {
 /* pidfd_getfd of fd 0: from PID, or from the probe itself ("self"). */
 static int do_pidfd_getfd(Outcome* out, const char* pid_text) {
   long pid;
-  if (strcmp(pid_text, "self") == 0) pid = getpid();
-  else if (parse_long(pid_text, &pid) != 0 || pid <= 0) return set_text(out, "USAGE");
+  if (strcmp(pid_text, "self") == 0)
+    pid = getpid();
+  else if (parse_long(pid_text, &pid) != 0 || pid <= 0)
+    return set_text(out, "USAGE");
   long pidfd = syscall(SYS_pidfd_open, (pid_t)pid, 0);
   if (pidfd < 0) return set_errno(out, errno);
   long rc = syscall(SYS_pidfd_getfd, (int)pidfd, 0, 0);
@@ -346,8 +348,10 @@ static int do_unix_connect(Outcome* out, const char* name) {
   }
   memcpy(sa.sun_path, name, len);
   socklen_t addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
-  if (name[0] == '@') sa.sun_path[0] = '\0';
-  else addr_len += 1;
+  if (name[0] == '@')
+    sa.sun_path[0] = '\0';
+  else
+    addr_len += 1;
   int rc = connect(fd, (struct sockaddr*)&sa, addr_len);
   int err = errno;
   close(fd);
@@ -379,41 +383,73 @@ static int do_open_wronly(Outcome* out, const char* path) {
 static int run_step(int argc, char** argv, Outcome* out) {
   const char* cmd = argv[0];
 #define IS(name, nargs) (strcmp(cmd, name) == 0 && argc == (nargs) + 1)
-  if (IS("io-uring", 0)) do_io_uring(out);
-  else if (IS("x32", 0)) in_child(out, x32_getpid);
-  else if (IS("int80", 0)) in_child(out, int80_getpid);
+  if (IS("io-uring", 0))
+    do_io_uring(out);
+  else if (IS("x32", 0))
+    in_child(out, x32_getpid);
+  else if (IS("int80", 0))
+    in_child(out, int80_getpid);
   else if (IS("x32-direct", 0)) {
     long rc = syscall(SYS_getpid | 0x40000000L);
     result(out, rc);
-  } else if (IS("unshare-user", 0)) do_unshare_user(out);
-  else if (IS("clone3", 0)) do_clone3(out);
-  else if (IS("mount", 1)) do_mount(out, argv[1]);
-  else if (IS("pivot-root", 0)) do_pivot_root(out);
-  else if (IS("fsopen", 0)) do_fsopen(out);
-  else if (IS("open-tree", 1)) do_open_tree(out, argv[1]);
-  else if (IS("bpf", 0)) do_bpf(out);
-  else if (IS("perf", 0)) do_perf(out);
-  else if (IS("userfaultfd", 0)) do_userfaultfd(out);
-  else if (IS("keyctl", 0)) do_keyctl(out);
-  else if (IS("add-key", 0)) do_add_key(out);
-  else if (IS("open-by-handle", 1)) do_open_by_handle(out, argv[1]);
-  else if (IS("kexec-load", 0)) do_kexec_load(out);
-  else if (IS("init-module", 0)) do_init_module(out);
-  else if (IS("pidfd-getfd", 1)) do_pidfd_getfd(out, argv[1]);
-  else if (IS("packet", 0)) do_socket(out, AF_PACKET, SOCK_RAW, 0);
-  else if (IS("netlink-uevent", 0)) do_socket(out, AF_NETLINK, SOCK_DGRAM, NETLINK_KOBJECT_UEVENT);
-  else if (IS("netlink-route", 0)) do_socket(out, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
-  else if (IS("vsock", 0)) do_socket(out, AF_VSOCK, SOCK_STREAM, 0);
-  else if (IS("bluetooth", 0)) do_socket(out, AF_BLUETOOTH, SOCK_RAW, 1 /* BTPROTO_HCI */);
-  else if (IS("unix-socket", 0)) do_socket(out, AF_UNIX, SOCK_STREAM, 0);
-  else if (IS("udp-socket", 0)) do_socket(out, AF_INET, SOCK_DGRAM, 0);
-  else if (IS("tcp-socket", 0)) do_socket(out, AF_INET, SOCK_STREAM, 0);
-  else if (IS("tcp-connect", 1)) do_tcp_connect(out, argv[1]);
-  else if (IS("udp-send", 1)) do_udp_send(out, argv[1]);
-  else if (IS("unix-connect", 1)) do_unix_connect(out, argv[1]);
-  else if (IS("status", 0)) do_status(out);
-  else if (IS("open-wronly", 1)) do_open_wronly(out, argv[1]);
-  else return -1;
+  } else if (IS("unshare-user", 0))
+    do_unshare_user(out);
+  else if (IS("clone3", 0))
+    do_clone3(out);
+  else if (IS("mount", 1))
+    do_mount(out, argv[1]);
+  else if (IS("pivot-root", 0))
+    do_pivot_root(out);
+  else if (IS("fsopen", 0))
+    do_fsopen(out);
+  else if (IS("open-tree", 1))
+    do_open_tree(out, argv[1]);
+  else if (IS("bpf", 0))
+    do_bpf(out);
+  else if (IS("perf", 0))
+    do_perf(out);
+  else if (IS("userfaultfd", 0))
+    do_userfaultfd(out);
+  else if (IS("keyctl", 0))
+    do_keyctl(out);
+  else if (IS("add-key", 0))
+    do_add_key(out);
+  else if (IS("open-by-handle", 1))
+    do_open_by_handle(out, argv[1]);
+  else if (IS("kexec-load", 0))
+    do_kexec_load(out);
+  else if (IS("init-module", 0))
+    do_init_module(out);
+  else if (IS("pidfd-getfd", 1))
+    do_pidfd_getfd(out, argv[1]);
+  else if (IS("packet", 0))
+    do_socket(out, AF_PACKET, SOCK_RAW, 0);
+  else if (IS("netlink-uevent", 0))
+    do_socket(out, AF_NETLINK, SOCK_DGRAM, NETLINK_KOBJECT_UEVENT);
+  else if (IS("netlink-route", 0))
+    do_socket(out, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+  else if (IS("vsock", 0))
+    do_socket(out, AF_VSOCK, SOCK_STREAM, 0);
+  else if (IS("bluetooth", 0))
+    do_socket(out, AF_BLUETOOTH, SOCK_RAW, 1 /* BTPROTO_HCI */);
+  else if (IS("unix-socket", 0))
+    do_socket(out, AF_UNIX, SOCK_STREAM, 0);
+  else if (IS("udp-socket", 0))
+    do_socket(out, AF_INET, SOCK_DGRAM, 0);
+  else if (IS("tcp-socket", 0))
+    do_socket(out, AF_INET, SOCK_STREAM, 0);
+  else if (IS("tcp-connect", 1))
+    do_tcp_connect(out, argv[1]);
+  else if (IS("udp-send", 1))
+    do_udp_send(out, argv[1]);
+  else if (IS("unix-connect", 1))
+    do_unix_connect(out, argv[1]);
+  else if (IS("status", 0))
+    do_status(out);
+  else if (IS("open-wronly", 1))
+    do_open_wronly(out, argv[1]);
+  else
+    return -1;
 #undef IS
   return 0;
 }

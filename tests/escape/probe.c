@@ -284,7 +284,7 @@ static int do_sync(Outcome* out, const char* ready, const char* go) {
   return set_text(out, "TIMEOUT");
 }
 
-/* ---- dispatch ---------------------------------------------------------- */
+/* ---- paths ------------------------------------------------------------- */
 
 static int do_lstat(Outcome* out, const char* path) {
   struct stat st;
@@ -333,57 +333,105 @@ static int do_chmod(Outcome* out, const char* path, const char* mode_text) {
   return set_result(out, chmod(path, (mode_t)mode));
 }
 
+/* ---- dispatch ---------------------------------------------------------- */
+
+/* One entry per subcommand: its name, its arguments (for the usage text;
+ * their count is checked), and the attempt. */
+typedef struct {
+  const char* name;
+  const char* args;
+  int nargs;
+  int (*run)(Outcome* out, char** arg);
+} Step;
+
+static int s_tiocsti(Outcome* o, char** a) { return do_tiocsti(o, a[0], a[1], 0); }
+static int s_tiocsti_high(Outcome* o, char** a) { return do_tiocsti(o, a[0], a[1], 1); }
+static int s_tioclinux(Outcome* o, char** a) { return do_tioclinux(o, a[0]); }
+static int s_stat_fd(Outcome* o, char** a) { return do_stat_fd(o, a[0]); }
+static int s_fd_open(Outcome* o, char** a) { return do_fd_open(o, a[0]); }
+static int s_fd_openat(Outcome* o, char** a) { return do_fd_openat(o, a[0], a[1]); }
+static int s_ls_fds(Outcome* o, char** a) { return (void)a, list_numbers(o, "/proc/self/fd", 1); }
+static int s_proc_pids(Outcome* o, char** a) { return (void)a, list_numbers(o, "/proc", 0); }
+static int s_cwd(Outcome* o, char** a) { return (void)a, do_cwd(o); }
+static int s_cwd_root(Outcome* o, char** a) { return (void)a, do_cwd_root(o); }
+static int s_kill(Outcome* o, char** a) { return do_kill(o, a[0]); }
+static int s_ptrace_attach(Outcome* o, char** a) { return do_ptrace_attach(o, a[0]); }
+static int s_vm_read(Outcome* o, char** a) { return do_vm_read(o, a[0]); }
+/* a[0], the token, is only there to be seen in /proc/PID/cmdline. */
+static int s_hold(Outcome* o, char** a) { return do_hold(o, a[1]); }
+static int s_sync(Outcome* o, char** a) { return do_sync(o, a[0], a[1]); }
+static int s_lstat(Outcome* o, char** a) { return do_lstat(o, a[0]); }
+static int s_readlink(Outcome* o, char** a) { return do_readlink(o, a[0]); }
+static int s_head(Outcome* o, char** a) { return do_head(o, a[0]); }
+static int s_open_read(Outcome* o, char** a) { return do_open_read(o, a[0]); }
+static int s_open_write(Outcome* o, char** a) {
+  return open_and_write(o, a[0], O_WRONLY | O_APPEND);
+}
+static int s_create(Outcome* o, char** a) {
+  return open_and_write(o, a[0], O_WRONLY | O_CREAT | O_TRUNC);
+}
+static int s_create_excl(Outcome* o, char** a) {
+  return open_and_write(o, a[0], O_WRONLY | O_CREAT | O_EXCL);
+}
+static int s_mkdir(Outcome* o, char** a) { return set_result(o, mkdir(a[0], 0755)); }
+static int s_rmdir(Outcome* o, char** a) { return set_result(o, rmdir(a[0])); }
+static int s_unlink(Outcome* o, char** a) { return set_result(o, unlink(a[0])); }
+static int s_chmod(Outcome* o, char** a) { return do_chmod(o, a[0], a[1]); }
+static int s_rename(Outcome* o, char** a) { return set_result(o, rename(a[0], a[1])); }
+static int s_exchange(Outcome* o, char** a) {
+  return set_result(o, syscall(SYS_renameat2, AT_FDCWD, a[0], AT_FDCWD, a[1], RENAME_EXCHANGE));
+}
+static int s_symlink(Outcome* o, char** a) { return set_result(o, symlink(a[0], a[1])); }
+static int s_link(Outcome* o, char** a) { return set_result(o, link(a[0], a[1])); }
+
+static const Step kSteps[] = {
+    {"tiocsti", "FD TEXT", 2, s_tiocsti},
+    {"tiocsti-high", "FD TEXT", 2, s_tiocsti_high},
+    {"tioclinux", "FD", 1, s_tioclinux},
+    {"stat-fd", "FD", 1, s_stat_fd},
+    {"fd-open", "N", 1, s_fd_open},
+    {"fd-openat", "N REL", 2, s_fd_openat},
+    {"ls-fds", "", 0, s_ls_fds},
+    {"proc-pids", "", 0, s_proc_pids},
+    {"cwd", "", 0, s_cwd},
+    {"cwd-root", "", 0, s_cwd_root},
+    {"kill", "PID", 1, s_kill},
+    {"ptrace-attach", "PID", 1, s_ptrace_attach},
+    {"vm-read", "PID", 1, s_vm_read},
+    {"hold", "TOKEN SECONDS", 2, s_hold},
+    {"sync", "READY GO", 2, s_sync},
+    {"lstat", "PATH", 1, s_lstat},
+    {"readlink", "PATH", 1, s_readlink},
+    {"head", "PATH", 1, s_head},
+    {"open-read", "PATH", 1, s_open_read},
+    {"open-write", "PATH", 1, s_open_write},
+    {"create", "PATH", 1, s_create},
+    {"create-excl", "PATH", 1, s_create_excl},
+    {"mkdir", "PATH", 1, s_mkdir},
+    {"rmdir", "PATH", 1, s_rmdir},
+    {"unlink", "PATH", 1, s_unlink},
+    {"chmod", "PATH MODE", 2, s_chmod},
+    {"rename", "SRC DST", 2, s_rename},
+    {"exchange", "A B", 2, s_exchange},
+    {"symlink", "TARGET PATH", 2, s_symlink},
+    {"link", "SRC DST", 2, s_link},
+};
+
 /* Runs one step: argv[0] is the subcommand, argc its word count. */
 static int run_step(int argc, char** argv, Outcome* out) {
-  const char* cmd = argv[0];
-#define IS(name, nargs) (strcmp(cmd, name) == 0 && argc == (nargs) + 1)
-  if (IS("tiocsti", 1)) do_tiocsti(out, argv[1], "X", 0);
-  else if (IS("tiocsti", 2)) do_tiocsti(out, argv[1], argv[2], 0);
-  else if (IS("tiocsti-high", 1)) do_tiocsti(out, argv[1], "X", 1);
-  else if (IS("tiocsti-high", 2)) do_tiocsti(out, argv[1], argv[2], 1);
-  else if (IS("tioclinux", 1)) do_tioclinux(out, argv[1]);
-  else if (IS("stat-fd", 1)) do_stat_fd(out, argv[1]);
-  else if (IS("fd-open", 1)) do_fd_open(out, argv[1]);
-  else if (IS("fd-openat", 2)) do_fd_openat(out, argv[1], argv[2]);
-  else if (IS("ls-fds", 0)) list_numbers(out, "/proc/self/fd", 1);
-  else if (IS("proc-pids", 0)) list_numbers(out, "/proc", 0);
-  else if (IS("cwd", 0)) do_cwd(out);
-  else if (IS("cwd-root", 0)) do_cwd_root(out);
-  else if (IS("kill", 1)) do_kill(out, argv[1]);
-  else if (IS("ptrace-attach", 1)) do_ptrace_attach(out, argv[1]);
-  else if (IS("vm-read", 1)) do_vm_read(out, argv[1]);
-  else if (IS("hold", 2)) do_hold(out, argv[2]); /* argv[1]: the token, only for /proc */
-  else if (IS("sync", 2)) do_sync(out, argv[1], argv[2]);
-  else if (IS("lstat", 1)) do_lstat(out, argv[1]);
-  else if (IS("readlink", 1)) do_readlink(out, argv[1]);
-  else if (IS("head", 1)) do_head(out, argv[1]);
-  else if (IS("open-read", 1)) do_open_read(out, argv[1]);
-  else if (IS("open-write", 1)) open_and_write(out, argv[1], O_WRONLY | O_APPEND);
-  else if (IS("create", 1)) open_and_write(out, argv[1], O_WRONLY | O_CREAT | O_TRUNC);
-  else if (IS("create-excl", 1)) open_and_write(out, argv[1], O_WRONLY | O_CREAT | O_EXCL);
-  else if (IS("mkdir", 1)) set_result(out, mkdir(argv[1], 0755));
-  else if (IS("rmdir", 1)) set_result(out, rmdir(argv[1]));
-  else if (IS("unlink", 1)) set_result(out, unlink(argv[1]));
-  else if (IS("rename", 2)) set_result(out, rename(argv[1], argv[2]));
-  else if (IS("exchange", 2))
-    set_result(out, syscall(SYS_renameat2, AT_FDCWD, argv[1], AT_FDCWD, argv[2], RENAME_EXCHANGE));
-  else if (IS("symlink", 2)) set_result(out, symlink(argv[1], argv[2]));
-  else if (IS("link", 2)) set_result(out, link(argv[1], argv[2]));
-  else if (IS("chmod", 2)) do_chmod(out, argv[1], argv[2]);
-  else return -1;
-#undef IS
-  return 0;
+  for (size_t i = 0; i < sizeof kSteps / sizeof kSteps[0]; ++i) {
+    if (strcmp(argv[0], kSteps[i].name) != 0) continue;
+    if (argc != kSteps[i].nargs + 1) return -1;
+    kSteps[i].run(out, argv + 1);
+    return 0;
+  }
+  return -1;
 }
 
 static int usage(void) {
-  fputs("usage: probe STEP [+ STEP ...]\n"
-        "steps: tiocsti FD [TEXT] | tiocsti-high FD [TEXT] | tioclinux FD | stat-fd FD\n"
-        "       fd-open N | fd-openat N REL | ls-fds | proc-pids | cwd | cwd-root\n"
-        "       kill PID | ptrace-attach PID | vm-read PID | hold TOKEN SECONDS\n"
-        "       sync READY GO | lstat P | readlink P | head P | open-read P | open-write P\n"
-        "       create P | create-excl P | mkdir P | rmdir P | unlink P | chmod P MODE\n"
-        "       rename SRC DST | exchange A B | symlink TARGET P | link SRC DST\n",
-        stderr);
+  fputs("usage: probe STEP [+ STEP ...]; each STEP one of:\n", stderr);
+  for (size_t i = 0; i < sizeof kSteps / sizeof kSteps[0]; ++i)
+    fprintf(stderr, "  %s %s\n", kSteps[i].name, kSteps[i].args);
   return 2;
 }
 

@@ -195,10 +195,12 @@ class TerminalEscape : public testing::TestWithParam<As> {
   TerminalEscape() : scene(GetParam() == As::Unprivileged) {}
   Scene scene;
 
-  RunResult bare_on(const Pty& pty, Stdout where, const std::vector<std::vector<std::string>>& steps) {
+  RunResult bare_on(const Pty& pty, Stdout where,
+                    const std::vector<std::vector<std::string>>& steps) {
     return run_on_terminal(scene, pty, where, probe_argv(scene.probe, steps));
   }
-  RunResult inside_on(const Pty& pty, Stdout where, const std::vector<std::vector<std::string>>& steps) {
+  RunResult inside_on(const Pty& pty, Stdout where,
+                      const std::vector<std::vector<std::string>>& steps) {
     std::vector<std::string> argv{cordon_bin()};
     for (auto& a : run_args({}, probe_argv(scene.probe, steps))) argv.push_back(a);
     return run_on_terminal(scene, pty, where, argv);
@@ -251,13 +253,16 @@ TEST_P(TerminalEscape, TiocstiWithHighBitsSetIsRefused) {
 TEST_P(TerminalEscape, TioclinuxOnCallerConsoleIsRefused) {
   if (!is_root()) GTEST_SKIP() << "needs /dev/tty0, which only root can open";
   int console = open("/dev/tty0", O_RDONLY | O_NOCTTY | O_CLOEXEC);
-  if (console < 0) GTEST_SKIP() << "no virtual console on this host: /dev/tty0: " << errno_name(errno);
-  EXPECT_EQ(outcome(run_with_stdin(scene, false, console, false, -1, probe_argv(scene.probe, {{"tioclinux", "0"}}))),
+  if (console < 0)
+    GTEST_SKIP() << "no virtual console on this host: /dev/tty0: " << errno_name(errno);
+  EXPECT_EQ(outcome(run_with_stdin(scene, false, console, false, -1,
+                                   probe_argv(scene.probe, {{"tioclinux", "0"}}))),
             "OK")
       << "uncontained (root), TIOCLINUX must reach the console for this test to mean anything";
   std::vector<std::string> argv{cordon_bin()};
   for (auto& a : run_args({}, probe_argv(scene.probe, {{"tioclinux", "0"}}))) argv.push_back(a);
-  EXPECT_EQ(outcome(run_with_stdin(scene, scene.unprivileged(), console, false, -1, argv)), "EPERM");
+  EXPECT_EQ(outcome(run_with_stdin(scene, scene.unprivileged(), console, false, -1, argv)),
+            "EPERM");
   close(console);
 }
 
@@ -288,7 +293,8 @@ TEST_P(TerminalEscape, TiocstiWithRelayedTerminalNeverReachesCaller) {
   EXPECT_EQ(pty.pending_input(), "") << "bytes reached the caller's terminal input";
 }
 
-INSTANTIATE_TEST_SUITE_P(Users, TerminalEscape, testing::Values(As::Caller, As::Unprivileged), as_name);
+INSTANTIATE_TEST_SUITE_P(Users, TerminalEscape, testing::Values(As::Caller, As::Unprivileged),
+                         as_name);
 
 }  // namespace
 }  // namespace cordon::test::escape

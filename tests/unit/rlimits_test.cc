@@ -2,7 +2,9 @@
 // test process) and checked by what the child could and could not do.
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -207,6 +209,67 @@ TEST_F(Rlimits, ProcessesLimitStopsForksWithEagain) {
     return err == EAGAIN && kids.size() <= 4 && !kids.empty() ? 0 : kWrongOutcome;
   });
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << describe(status);
+}
+
+// Since Linux 5.15 the count is kept per user namespace: set inside a new
+// one (as cordon's child does), only that namespace's processes count, not
+// the same uid's processes elsewhere on the host.
+TEST_F(Rlimits, ProcessesLimitInsideAUserNamespaceCountsOnlyItsOwnProcesses) {
+  int status = in_child([] {
+    // As root, become an uid of no one else (root is exempt, see below).
+    if (geteuid() == 0 && (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0))
+      return kApplyFailed;
+    // Changing uid made us non-dumpable, which leaves /proc/self (and the id
+    // maps there) owned by root.
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    // Five processes of the same uid outside the namespace.
+    std::vector<pid_t> outside;
+    for (int i = 0; i < 5; ++i) {
+      pid_t p = fork();
+      if (p == 0) {
+        pause();
+        _exit(0);
+      }
+      outside.push_back(p);
+    }
+    const uid_t uid = getuid();
+    const gid_t gid = getgid();
+    int inner = in_child([&] {
+      if (unshare(CLONE_NEWUSER) != 0) return kApplyFailed;
+      auto put = [](const char* file, const std::string& s) {
+        int fd = open(file, O_WRONLY);
+        bool ok = fd >= 0 && write(fd, s.data(), s.size()) == static_cast<ssize_t>(s.size());
+        if (fd >= 0) close(fd);
+        return ok;
+      };
+      if (!put("/proc/self/setgroups", "deny") ||
+          !put("/proc/self/uid_map", std::to_string(uid) + " " + std::to_string(uid) + " 1") ||
+          !put("/proc/self/gid_map", std::to_string(gid) + " " + std::to_string(gid) + " 1"))
+        return kApplyFailed;
+      RlimitSettings s;
+      s.processes = 3;
+      if (!apply_rlimits(s).ok()) return kApplyFailed;
+      std::vector<pid_t> kids;
+      for (int i = 0; i < 10; ++i) {
+        pid_t p = fork();
+        if (p == 0) {
+          pause();
+          _exit(0);
+        }
+        if (p < 0) break;
+        kids.push_back(p);
+      }
+      for (pid_t k : kids) kill(k, SIGKILL);
+      for (pid_t k : kids) waitpid(k, nullptr, 0);
+      return static_cast<int>(kids.size());  // itself + 2 = 3
+    });
+    for (pid_t p : outside) kill(p, SIGKILL);
+    for (pid_t p : outside) waitpid(p, nullptr, 0);
+    return WIFEXITED(inner) ? WEXITSTATUS(inner) : kWrongOutcome;
+  });
+  ASSERT_TRUE(WIFEXITED(status)) << describe(status);
+  EXPECT_EQ(WEXITSTATUS(status), 2)
+      << "forks allowed under RLIMIT_NPROC=3 in a fresh user namespace";
 }
 
 // The documented caveat: the kernel never applies RLIMIT_NPROC to real

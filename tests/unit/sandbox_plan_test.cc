@@ -31,9 +31,8 @@ TEST(OrderMounts, AncestorsComeBeforeDescendants) {
 TEST(OrderMounts, ComponentOrderNotStringOrder) {
   // "/a-b" sorts between "/a" and "/a/b" as a string; by components it must
   // not separate "/a" from its child.
-  auto out = order_mounts({{MountKind::ReadWrite, "/a/b"},
-                           {MountKind::ReadOnly, "/a-b"},
-                           {MountKind::ReadOnly, "/a"}});
+  auto out = order_mounts(
+      {{MountKind::ReadWrite, "/a/b"}, {MountKind::ReadOnly, "/a-b"}, {MountKind::ReadOnly, "/a"}});
   ASSERT_EQ(out.size(), 3u);
   EXPECT_EQ(out[0].path, "/a");
   EXPECT_EQ(out[1].path, "/a/b");
