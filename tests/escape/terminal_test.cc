@@ -268,9 +268,9 @@ TEST_P(TerminalEscape, TioclinuxOnCallerConsoleIsRefused) {
 
 // With a terminal on stdin and stdout, cordon gives the command a pty of its
 // own (in the sandbox's devpts) and relays: the command's fd 0 is then not
-// the caller's terminal at all, and whatever it pushes with TIOCSTI lands in
-// its own pty, never in the caller's input queue. (That the ioctl itself is
-// refused there too is seccomp's job: issue 3.)
+// the caller's terminal at all, so whatever it could push would land in its
+// own pty, never in the caller's input queue; and the seccomp filter refuses
+// TIOCSTI (low 32 bits compared) even there.
 TEST_P(TerminalEscape, TiocstiWithRelayedTerminalNeverReachesCaller) {
   {
     Pty pty;
@@ -290,6 +290,8 @@ TEST_P(TerminalEscape, TiocstiWithRelayedTerminalNeverReachesCaller) {
   ASSERT_EQ(words.size(), 3u) << r;
   RecordProperty("inside", lines.back());
   EXPECT_NE(words[0], pty.identity()) << "the command's stdin is the caller's terminal itself";
+  EXPECT_EQ(words[1], "EPERM") << "TIOCSTI";
+  EXPECT_EQ(words[2], "EPERM") << "TIOCSTI with high bits";
   EXPECT_EQ(pty.pending_input(), "") << "bytes reached the caller's terminal input";
 }
 
