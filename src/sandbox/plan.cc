@@ -230,6 +230,25 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
     const bool want_dir = true;
     auto root = std::find_if(writable_roots.begin(), writable_roots.end(),
                              [&](const std::string& r) { return is_under(pattern, r); });
+    // Every directory between the writable root and the protected name must
+    // be a real directory: a symlinked ".git" could become a real one after
+    // we looked (and then have no protection), or lead a placeholder out.
+    if (root != writable_roots.end()) {
+      std::string cur = *root;
+      std::string rest = pattern.substr(root->size());
+      size_t pos = 1;
+      while (true) {
+        size_t next = rest.find('/', pos);
+        if (next == std::string::npos) break;
+        cur = *root + rest.substr(0, next);
+        struct stat cst {};
+        if (!has_glob(cur) && lstat(cur.c_str(), &cst) == 0 && S_ISLNK(cst.st_mode))
+          return plain_error(cur + " is a symbolic link, so the protected path " + pattern +
+                             " below it cannot be protected in place. Replace the link with "
+                             "the directory it points to and run again");
+        pos = next + 1;
+      }
+    }
     auto matches = expand(pattern);
     for (const auto& m : matches) {
       struct stat st {};

@@ -1,5 +1,7 @@
 #include "sandbox/sweep.h"
 
+#include "sandbox/mounts.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -35,87 +37,106 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
-std::string quarantine_name(const std::string& path) {
-  return path + ".cordon-quarantined-" + std::to_string(::time(nullptr));
-}
+std::string quarantine_suffix() { return ".cordon-quarantined-" + std::to_string(::time(nullptr)); }
 
-std::vector<std::string> list_dir(const std::string& dir) {
+// The entry names of the directory `name` under `dirfd`, never through a
+// symlink; with an fd of that directory for the caller to act in.
+std::vector<std::string> list_dir_at(int dirfd, const char* name, UniqueFd* dir_out) {
   std::vector<std::string> names;
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return names;
+  UniqueFd dir(openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir) return names;
+  int copy = dup(dir.get());
+  if (copy < 0) return names;
+  DIR* d = fdopendir(copy);
+  if (d == nullptr) {
+    close(copy);
+    return names;
+  }
   while (struct dirent* e = readdir(d)) {
     std::string n = e->d_name;
     if (n != "." && n != "..") names.push_back(n);
   }
   closedir(d);
+  *dir_out = std::move(dir);
   return names;
 }
 
 // Every file in a git directory that can make a later git command run code:
 // its hooks (but the inert *.sample ones git init writes), its config, and
-// the same in each submodule's git directory under modules/.
-void for_each_git_item(const std::string& gitdir, const std::function<void(const GitItem&)>& fn,
-                       int depth = 0) {
+// the same in each submodule's git directory under modules/. Everything is
+// reached fd-relative with O_NOFOLLOW: the sweep runs outside the sandbox,
+// and a symlink planted for it (".git/hooks -> ~/elsewhere") must never
+// lead it out of the workspace.
+void for_each_git_item(int gitdir_fd, const std::string& gitdir,
+                       const std::function<void(const GitItem&)>& fn, int depth = 0) {
   if (depth > 8) return;
-  for (const auto& n : list_dir(gitdir + "/hooks")) {
+  UniqueFd hooks;
+  for (const auto& n : list_dir_at(gitdir_fd, "hooks", &hooks)) {
     if (n.size() > 7 && n.compare(n.size() - 7, 7, ".sample") == 0) continue;
     if (n.find(".cordon-quarantined-") != std::string::npos) continue;
-    fn({gitdir + "/hooks/" + n, true});
+    fn({gitdir + "/hooks/" + n, hooks.get(), n, true, false});
   }
-  fn({gitdir + "/config", false});
-  for (const auto& n : list_dir(gitdir + "/modules"))
-    if (n[0] != '.') for_each_git_item(gitdir + "/modules/" + n, fn, depth + 1);
+  fn({gitdir + "/config", gitdir_fd, "config", false, false});
+  UniqueFd modules;
+  for (const auto& n : list_dir_at(gitdir_fd, "modules", &modules)) {
+    if (n[0] == '.') continue;
+    UniqueFd sub(openat(modules.get(), n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (sub) for_each_git_item(sub.get(), gitdir + "/modules/" + n, fn, depth + 1);
+  }
+}
+
+void set_aside(const GitItem& item, const std::string& what, bool disarm,
+               std::vector<SweepFinding>& out) {
+  std::string aside = item.name + quarantine_suffix();
+  if (renameat(item.dirfd, item.name.c_str(), item.dirfd, aside.c_str()) != 0) {
+    out.push_back(
+        {item.path, what, std::string("could NOT be neutralised: ") + std::strerror(errno)});
+    return;
+  }
+  if (disarm) {
+    // Not executable either; opened without following, so a symlink that
+    // raced in cannot redirect the chmod.
+    UniqueFd f(openat(item.dirfd, aside.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    struct stat st {};
+    if (f && fstat(f.get(), &st) == 0 && S_ISREG(st.st_mode)) fchmod(f.get(), st.st_mode & 0666);
+  }
+  std::string where = item.path.substr(0, item.path.size() - item.name.size()) + aside;
+  out.push_back({item.path, what, "renamed to " + where + (disarm ? ", not executable" : "")});
 }
 
 void judge(const GitItem& item, const std::unordered_map<std::string, FileState>& baseline,
            std::vector<SweepFinding>& out) {
   struct stat st {};
-  if (lstat(item.path.c_str(), &st) != 0) return;
+  if (fstatat(item.dirfd, item.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return;
   auto it = baseline.find(item.path);
   if (it != baseline.end() && same_state(it->second, st)) return;  // untouched by the run
   if (item.marker) {
     // HEAD beside objects/ and refs/ makes the directory a bare repository
     // that a later git command outside would use, with its config and hooks.
-    std::string aside = quarantine_name(item.path);
-    std::string what = "bare-repository marker created or changed during the run";
-    if (rename(item.path.c_str(), aside.c_str()) == 0)
-      out.push_back({item.path, what, "renamed to " + aside});
-    else
-      out.push_back(
-          {item.path, what, std::string("could NOT be neutralised: ") + std::strerror(errno)});
+    set_aside(item, "bare-repository marker created or changed during the run", false, out);
     return;
   }
   if (item.hook) {
     // A hook is any file git would run by name: aside, and not executable.
-    std::string aside = quarantine_name(item.path);
-    if (rename(item.path.c_str(), aside.c_str()) == 0) {
-      if (S_ISREG(st.st_mode)) chmod(aside.c_str(), st.st_mode & 0666);
-      out.push_back({item.path, "git hook created or changed during the run",
-                     "renamed to " + aside + ", not executable"});
-    } else {
-      out.push_back({item.path, "git hook created or changed during the run",
-                     std::string("could NOT be neutralised: ") + std::strerror(errno)});
-    }
+    set_aside(item, "git hook created or changed during the run", true, out);
     return;
   }
   std::string key;
   bool dangerous = true;
   if (S_ISREG(st.st_mode)) {
-    std::ifstream in(item.path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    dangerous = git_config_is_dangerous(ss.str(), &key);
+    std::string text;
+    UniqueFd f(openat(item.dirfd, "config", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    char buf[8192];
+    ssize_t n;
+    while (f && (n = read(f.get(), buf, sizeof buf)) > 0 && text.size() < (1u << 20))
+      text.append(buf, static_cast<size_t>(n));
+    dangerous = !f || git_config_is_dangerous(text, &key);
+    if (!f) key = "(unreadable)";
   } else {
     key = "(not a regular file)";
   }
   if (!dangerous) return;
-  std::string aside = quarantine_name(item.path);
-  std::string what = "git config created or changed during the run sets " + key;
-  if (rename(item.path.c_str(), aside.c_str()) == 0)
-    out.push_back({item.path, what, "renamed to " + aside});
-  else
-    out.push_back(
-        {item.path, what, std::string("could NOT be neutralised: ") + std::strerror(errno)});
+  set_aside(item, "git config created or changed during the run sets " + key, false, out);
 }
 
 }  // namespace
@@ -129,20 +150,26 @@ Result<PlaceholderLease> PlaceholderLease::acquire(const std::string& workspace,
   // Blocks only while another run is removing placeholders (a moment).
   while (flock(lease.lock_.get(), LOCK_SH) != 0)
     if (errno != EINTR) return sys_error("lock workspace " + workspace);
+  // Each placeholder is created in its parent opened from "/" with no
+  // symlink allowed anywhere on the way: a parent that has just been swapped
+  // for a symlink (".git" -> elsewhere) fails instead of leading outside.
+  UniqueFd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
   for (const auto& p : candidates) {
     if (!p.missing) continue;
-    int rc;
-    if (p.directory) {
-      rc = mkdir(p.path.c_str(), 0755);
-    } else {
-      int fd = open(p.path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-      rc = fd >= 0 ? 0 : -1;
-      if (fd >= 0) close(fd);
-    }
+    size_t slash = p.path.rfind('/');
+    std::string parent_rel = p.path.substr(1, slash == 0 ? 0 : slash - 1);
+    std::string name = p.path.substr(slash + 1);
+    auto parent = open_beneath(root.get(), parent_rel.empty() ? "." : parent_rel,
+                               O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (!parent.ok()) return Error{parent.error().err, "open the parent of placeholder " + p.path};
+    int rc = mkdirat(parent->get(), name.c_str(), 0755);
     if (rc != 0 && errno != EEXIST) return sys_error("create placeholder " + p.path);
     if (rc == 0) {
       lease.made_.push_back(p.path);
-      lsetxattr(p.path.c_str(), kPlaceholderXattr, "1", 1, 0);  // best effort: see release()
+      // Best effort (see release()); through /proc/self/fd so it cannot
+      // follow a link either.
+      std::string at = "/proc/self/fd/" + std::to_string(parent->get()) + "/" + name;
+      lsetxattr(at.c_str(), kPlaceholderXattr, "1", 1, 0);
     }
   }
   return lease;
@@ -265,8 +292,10 @@ void walk_workspace(const std::string& root, const WalkVisitor& visit) {
         continue;
       }
       if (!S_ISDIR(st.st_mode) || st.st_dev != root_st.st_dev || f.depth > 256) continue;
-      if (std::strcmp(n, ".git") == 0 && visit.on_git_item)
-        for_each_git_item(child, visit.on_git_item);
+      if (std::strcmp(n, ".git") == 0 && visit.on_git_item) {
+        UniqueFd git(openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (git) for_each_git_item(git.get(), child, visit.on_git_item);
+      }
       if (std::strcmp(n, "objects") == 0) bare[1] = true;
       if (std::strcmp(n, "refs") == 0) bare[2] = true;
       int sub = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -279,8 +308,12 @@ void walk_workspace(const std::string& root, const WalkVisitor& visit) {
         f.path.size() >= 5 && (f.path.compare(f.path.size() - 5, 5, "/.git") == 0 ||
                                f.path.find("/.git/") != std::string::npos);
     if (bare[0] && bare[1] && bare[2] && !in_gitdir && visit.on_git_item) {
-      visit.on_git_item({f.path + "/HEAD", false, true});
-      for_each_git_item(f.path, visit.on_git_item);
+      visit.on_git_item({f.path + "/HEAD", dirfd(d), "HEAD", false, true});
+      for_each_git_item(dirfd(d), f.path, visit.on_git_item);
+    } else if (bare[0] && f.depth == 0 && visit.on_git_item) {
+      // HEAD at the top of the workspace has no placeholder (it would make
+      // `git log HEAD` ambiguous); one the run made is set aside all the same.
+      visit.on_git_item({f.path + "/HEAD", dirfd(d), "HEAD", false, true});
     }
     closedir(d);
   }
@@ -288,7 +321,7 @@ void walk_workspace(const std::string& root, const WalkVisitor& visit) {
 
 void record_git_item(const GitItem& item, std::vector<FileState>& baseline) {
   struct stat st {};
-  if (lstat(item.path.c_str(), &st) != 0) return;
+  if (fstatat(item.dirfd, item.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return;
   baseline.push_back({item.path, st.st_dev, st.st_ino, st.st_ctim.tv_sec, st.st_ctim.tv_nsec});
 }
 
@@ -333,7 +366,7 @@ std::vector<SweepFinding> sweep_protected(const std::vector<std::string>& roots,
   for (const auto& b : baseline) by_path.emplace(b.path, b);
   std::vector<SweepFinding> out;
   auto aside = [&](const std::string& path, const std::string& what) {
-    std::string to = quarantine_name(path);
+    std::string to = path + quarantine_suffix();
     if (rename(path.c_str(), to.c_str()) == 0)
       out.push_back({path, what, "renamed to " + to});
     else

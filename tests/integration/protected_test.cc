@@ -154,10 +154,13 @@ TEST_P(Protected, MissingProtectedNamesCannotBeCreatedAndLeaveNothingBehind) {
   for (const auto& f : kProtectedFiles) {
     if (f == ".git/config") continue;
     SCOPED_TRACE(f);
-    EXPECT_EQ(t["create " + f], "Read-only file system") << r;
+    if (f == "HEAD") continue;  // no placeholder: swept after the run (checked below)
+    // Missing protected files are held by empty directory placeholders.
+    // `ln -s` and `mv` then aim into that (read-only) directory.
+    EXPECT_EQ(t["create " + f], "Is a directory") << r;
     EXPECT_EQ(t["mkdir " + f], "File exists") << r;
-    EXPECT_EQ(t["symlink " + f], "File exists") << r;
-    EXPECT_EQ(t["rename-onto " + f], "Device or resource busy") << r;
+    EXPECT_EQ(t["symlink " + f], "Read-only file system") << r;
+    EXPECT_EQ(t["rename-onto " + f], "Read-only file system") << r;
   }
   for (const auto& d : kProtectedDirs) {
     if (d == ".git/hooks") continue;
@@ -182,6 +185,14 @@ TEST_P(Protected, MissingProtectedNamesCannotBeCreatedAndLeaveNothingBehind) {
     if (p == "./config" || p == "./description" || p.rfind("./info", 0) == 0 ||
         p.rfind("./hooks", 0) == 0 || p.rfind("./branches", 0) == 0)
       continue;
+    // HEAD has no placeholder; the one the bare `git init` made is set
+    // aside by the sweep, and reported.
+    if (p.rfind("./HEAD.cordon-quarantined-", 0) == 0) {
+      EXPECT_NE(r.err.find("HEAD: bare-repository marker created or changed during the run"),
+                std::string::npos)
+          << r;
+      continue;
+    }
     after += line + "\n";
   }
   EXPECT_EQ(after, before);
