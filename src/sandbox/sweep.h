@@ -55,7 +55,9 @@ struct SweepFinding {
 
 // A file in a git directory that can make a later git command run code.
 struct GitItem {
-  std::string path;
+  std::string path;     // for reports and the baseline
+  int dirfd = -1;       // the directory it is in, opened without following symlinks
+  std::string name;     // its name in dirfd: every action is fd-relative
   bool hook = false;    // a hook
   bool marker = false;  // HEAD of a bare repository (the workspace turned into one)
 };
