@@ -448,21 +448,13 @@ CgroupReport explain_cgroups(const CgroupHost& host, pid_t self) {
   all.pids = 1024;
   all.cpus = 1.0;
   auto a = assess_cgroups(host, all, self);
-  std::string v2_desc;
+  std::string v2_desc = "v2 not mounted";
   if (host.v2.mounted) {
+    std::string offers;
+    for (const auto& c : host.v2.controllers) offers += (offers.empty() ? "" : " ") + c;
     v2_desc = "v2 at " + host.v2.root + ", our cgroup " + host.v2.path + " offers " +
-              (host.v2.controllers.empty() ? std::string("no controllers")
-                                           : "[" +
-                                                 [&] {
-                                                   std::string s;
-                                                   for (const auto& c : host.v2.controllers)
-                                                     s += (s.empty() ? "" : " ") + c;
-                                                   return s;
-                                                 }() +
-                                                 "]") +
+              (offers.empty() ? "no controllers" : "[" + offers + "]") +
               (host.v2.writable ? ", writable" : ", not writable");
-  } else {
-    v2_desc = "v2 not mounted";
   }
   std::string v1_desc;
   for (const auto& c : host.v1) {
