@@ -209,6 +209,26 @@ Status verify(const std::vector<int>& keep) {
   }
 }
 
+// The fds a contained process keeps: stdio, the setup socket, the pty.
+std::vector<int> fds_to_keep(int sock, int slave, const UniqueFd& master) {
+  std::vector<int> keep = {0, 1, 2, sock};
+  if (slave >= 0) keep.push_back(slave);
+  if (master) keep.push_back(master.get());
+  std::sort(keep.begin(), keep.end());
+  return keep;
+}
+
+// Receives the seccomp program the supervisor compiled and loads it.
+Status install_supervisor_filter(int sock) {
+  auto m = receive_message(sock);
+  if (!m.ok()) return m.error();
+  if (m->data.empty() || m->data[0] != kMsgFilter)
+    return plain_error("expected the seccomp program from the supervisor");
+  std::span<const uint8_t> program(reinterpret_cast<const uint8_t*>(m->data.data()) + 1,
+                                   m->data.size() - 1);
+  return install_seccomp_bpf(program);
+}
+
 void noop_handler(int /*sig*/) {}
 
 }  // namespace
@@ -243,10 +263,7 @@ void contain_and_exec(const ChildSetup& setup) {
   //    caller's terminal.
   if (setsid() < 0) fail(sock, sys_error("setsid"));
   // 8. Every fd but stdio, the setup socket and the pty is closed.
-  std::vector<int> keep = {0, 1, 2, sock};
-  if (slave >= 0) keep.push_back(slave);
-  if (master) keep.push_back(master.get());
-  std::sort(keep.begin(), keep.end());
+  const std::vector<int> keep = fds_to_keep(sock, slave, master);
   if (auto s = close_all_except(keep); !s) fail(sock, s.error());
   // 9. no_new_privs: execve can never grant privileges again (setuid
   //    binaries, file capabilities), which Landlock and seccomp also need.
@@ -264,15 +281,7 @@ void contain_and_exec(const ChildSetup& setup) {
   // 12. seccomp last: it refuses the calls the steps above needed (mount,
   //     pivot_root, unshare...). The supervisor compiled the program while
   //     we built the filesystem; loading it is one syscall.
-  {
-    auto m = receive_message(sock);
-    if (!m.ok()) fail(sock, m.error());
-    if (m->data.empty() || m->data[0] != kMsgFilter)
-      fail(sock, plain_error("expected the seccomp program from the supervisor"));
-    std::span<const uint8_t> program(reinterpret_cast<const uint8_t*>(m->data.data()) + 1,
-                                     m->data.size() - 1);
-    if (auto s = install_seccomp_bpf(program); !s) fail(sock, s.error());
-  }
+  if (auto s = install_supervisor_filter(sock); !s) fail(sock, s.error());
   // Init holds the setup socket: the command must not be able to ptrace it
   // or read its memory through /proc.
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -320,10 +329,7 @@ void contain_landlock_and_exec(const ChildSetup& setup) {
   // 5. A new session: no controlling terminal, no TIOCSTI into the caller's.
   if (setsid() < 0) fail(sock, sys_error("setsid"));
   // 6. Every fd but stdio, the setup socket and the pty is closed.
-  std::vector<int> keep = {0, 1, 2, sock};
-  if (slave >= 0) keep.push_back(slave);
-  if (master) keep.push_back(master.get());
-  std::sort(keep.begin(), keep.end());
+  const std::vector<int> keep = fds_to_keep(sock, slave, master);
   if (auto s = close_all_except(keep); !s) fail(sock, s.error());
   // 7. no_new_privs: no setuid binary or file capability can lift us out.
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(sock, sys_error("set no_new_privs"));
@@ -334,15 +340,7 @@ void contain_landlock_and_exec(const ChildSetup& setup) {
   if (!ll.ok()) fail(sock, ll.error());
   // 9. seccomp last (no UDP or other inet protocols: Landlock cannot see
   //    them).
-  {
-    auto m = receive_message(sock);
-    if (!m.ok()) fail(sock, m.error());
-    if (m->data.empty() || m->data[0] != kMsgFilter)
-      fail(sock, plain_error("expected the seccomp program from the supervisor"));
-    std::span<const uint8_t> program(reinterpret_cast<const uint8_t*>(m->data.data()) + 1,
-                                     m->data.size() - 1);
-    if (auto s = install_seccomp_bpf(program); !s) fail(sock, s.error());
-  }
+  if (auto s = install_supervisor_filter(sock); !s) fail(sock, s.error());
   if (auto s = send_message(sock, std::string(1, kMsgReady), master ? master.get() : -1); !s)
     _exit(125);
   master.reset();
