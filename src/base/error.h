@@ -51,8 +51,8 @@ class [[nodiscard]] Result {
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  Status(Error error)
-      : error_(std::move(error)), failed_(true) {}  // NOLINT(google-explicit-constructor)
+  // NOLINTNEXTLINE(google-explicit-constructor): returning an Error is the point
+  Status(Error error) : error_(std::move(error)), failed_(true) {}
   [[nodiscard]] bool ok() const { return !failed_; }
   explicit operator bool() const { return ok(); }
   [[nodiscard]] const Error& error() const { return error_; }

@@ -274,6 +274,11 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
     if (placeholder_ok && !has_glob(pattern) && root != writable_roots.end()) {
       std::string parent = pattern.substr(0, pattern.rfind('/'));
       struct stat pst {};
+      // Seen as a symlink now (it may have been a directory a moment ago):
+      // refuse rather than leave the name without a placeholder.
+      if (lstat(parent.c_str(), &pst) == 0 && S_ISLNK(pst.st_mode))
+        return plain_error(parent + " is a symbolic link, so the protected path " + pattern +
+                           " below it cannot be protected in place; refusing to run");
       if (lstat(parent.c_str(), &pst) == 0 && S_ISDIR(pst.st_mode) &&
           (parent == *root || is_under(parent, *root))) {
         spec.placeholders.push_back({pattern, want_dir, matches.empty()});
