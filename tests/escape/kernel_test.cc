@@ -345,19 +345,21 @@ TEST_P(KernelEscape, NoNewPrivsAndNoCapabilities) {
   EXPECT_EQ(inside({{"status"}}), "NNP=1,CAPEFF=0000000000000000,EUID=" + uid);
 }
 
-// A setuid-root copy of the probe in the workspace: uncontained, the
-// unprivileged user becomes euid 0; contained, it gains nothing.
+// A setuid copy of the probe in the workspace, owned by someone else than
+// the runner (root for the unprivileged user, the test user for root):
+// uncontained, the runner takes the owner's euid; contained, it gains nothing.
 TEST_P(KernelEscape, SetuidBinaryGainsNothing) {
-  if (!unprivileged() || !is_root()) GTEST_SKIP() << "needs root to make a setuid-root helper";
+  if (!is_root()) GTEST_SKIP() << "needs root to chown a setuid helper to another user";
+  const uid_t owner = unprivileged() ? 0 : test_uid();
   const std::string suid = scene.ws.file("kprobe-suid");
   copy_executable(kprobe_bin(), suid, false);
-  ASSERT_EQ(chown(suid.c_str(), 0, 0), 0);
+  ASSERT_EQ(chown(suid.c_str(), owner, 0), 0);
   ASSERT_EQ(chmod(suid.c_str(), 04755), 0);
   auto words = split_words(outcome(run({suid, "status"}, bare_opts())));
   ASSERT_EQ(words.size(), 1u);
-  EXPECT_NE(words[0].find("EUID=0"), std::string::npos)
-      << "uncontained, the setuid helper must run as root: " << words[0];
-  const std::string uid = std::to_string(test_uid());
+  EXPECT_NE(words[0].find("EUID=" + std::to_string(owner)), std::string::npos)
+      << "uncontained, the setuid helper must take its owner's euid: " << words[0];
+  const std::string uid = std::to_string(expected_uid(unprivileged()));
   EXPECT_EQ(outcome(cordon(run_args({}, {suid, "status"}), opts())),
             "NNP=1,CAPEFF=0000000000000000,EUID=" + uid);
 }
