@@ -33,6 +33,8 @@ packages=(
   # libraries
   libseccomp-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   libasio-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
+  # IDNA host names for the egress proxy (static archives: libidn2.a and libunistring.a)
+  libidn2-dev libunistring-dev
   # tests, demo and benchmarks: peers to compare with, and what probes use
   bubblewrap hyperfine curl git python3 iproute2 procps util-linux nftables strace
   # useradd/usermod (priority "required" on Debian, listed so that a
