@@ -36,7 +36,7 @@ list_sources() {
 
 run_format() {
   local files
-  mapfile -t files < <(list_sources src tests bench)
+  mapfile -t files < <(list_sources src tools tests bench)
   if ((${#files[@]} == 0)); then
     say "clang-format: no files"
     return 0
@@ -64,7 +64,7 @@ run_tidy() {
   # (HeaderFilterRegex in .clang-tidy). Only files the build compiles have
   # the flags clang-tidy needs.
   local files
-  mapfile -t files < <(list_sources src | grep -E '\.(c|cc|cpp)$' | while read -r f; do
+  mapfile -t files < <(list_sources src tools | grep -E '\.(c|cc|cpp)$' | while read -r f; do
     grep -qF "\"$PWD/$f\"" "$db" && printf '%s\n' "$f"
   done || true)
   if ((${#files[@]} == 0)); then

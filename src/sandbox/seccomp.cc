@@ -447,6 +447,12 @@ Result<std::vector<uint8_t>> SeccompFilter::export_bpf() const {
   return program;
 }
 
+Result<std::vector<uint8_t>> compile_seccomp_program(const SeccompOptions& options) {
+  auto filter = SeccompFilter::build(options);
+  if (!filter.ok()) return filter.error();
+  return filter->export_bpf();
+}
+
 Status install_seccomp(const SeccompOptions& options) {
   auto filter = SeccompFilter::build(options);
   if (!filter.ok()) return filter.error();

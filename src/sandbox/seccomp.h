@@ -94,6 +94,26 @@ class SeccompFilter {
 // build() + load(): the one call contain.cc makes. Requires no_new_privs.
 Status install_seccomp(const SeccompOptions& options);
 
+// build() + export_bpf(): the program for `options`, compiled now.
+Result<std::vector<uint8_t>> compile_seccomp_program(const SeccompOptions& options);
+
+// The programs compiled at build time: tools/seccomp_programs.cc runs this
+// file's rules through the libseccomp that cordon links, once for every
+// combination of SeccompOptions, and the results are embedded
+// (seccomp_prebuilt.cc). Compiling costs a millisecond or more of every
+// run; looking a program up costs nothing. The unit test checks that each
+// one is what compile_seccomp_program() gives now.
+struct PrebuiltSeccompProgram {
+  SeccompOptions options;
+  std::span<const uint8_t> program;
+};
+std::span<const PrebuiltSeccompProgram> prebuilt_seccomp_programs();
+
+// The program for `options`: the prebuilt one, or, for a combination that
+// was not built in, compiled now. Either way libseccomp compiled it from
+// the rules in this file.
+Result<std::vector<uint8_t>> seccomp_program(const SeccompOptions& options);
+
 // Loads a program exported by SeccompFilter::export_bpf() (built before
 // clone) with the raw seccomp(2) call: no libseccomp, no allocation in the
 // child. Requires no_new_privs.

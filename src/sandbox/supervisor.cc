@@ -245,13 +245,11 @@ Outcome supervise(const Spec& spec) {
     return failed(s.error().what());
   }
 
-  // Compiled while the child builds its filesystem (the two run in
-  // parallel): libseccomp takes a millisecond or two, loading the result in
-  // the child a fraction of that.
+  // The program was compiled by libseccomp when cordon was built (a
+  // combination of options that was not is compiled here, while the child
+  // builds its filesystem); loading it in the child is one syscall.
   {
-    auto filter = SeccompFilter::build(spec.seccomp);
-    Result<std::vector<uint8_t>> program =
-        filter.ok() ? filter->export_bpf() : Result<std::vector<uint8_t>>(filter.error());
+    Result<std::vector<uint8_t>> program = seccomp_program(spec.seccomp);
     if (!program.ok()) {
       syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
       reap();

@@ -186,11 +186,10 @@ seccomp_data call(int nr, std::initializer_list<uint64_t> args = {},
   return d;
 }
 
+// The program `cordon run` loads for these options: the one embedded at
+// build time (SeccompPrebuilt below checks it is what libseccomp compiles).
 BpfProgram compile(const SeccompOptions& options = {}) {
-  auto filter = SeccompFilter::build(options);
-  EXPECT_TRUE(filter.ok()) << filter.error().what();
-  if (!filter.ok()) return BpfProgram({});
-  auto bytes = filter->export_bpf();
+  auto bytes = seccomp_program(options);
   EXPECT_TRUE(bytes.ok()) << bytes.error().what();
   if (!bytes.ok()) return BpfProgram({});
   EXPECT_EQ(bytes->size() % sizeof(sock_filter), 0u);
@@ -489,6 +488,37 @@ TEST(SeccompFilter, PrlimitOnlyOnItself) {
   EXPECT_TRUE(verdict_is(p, call(SYS_prlimit64, {0, RLIMIT_NOFILE, 0x1000, 0}), kAllow));
   EXPECT_TRUE(verdict_is(p, call(SYS_prlimit64, {1, RLIMIT_NOFILE, 0x1000, 0}), refused(EPERM)));
   EXPECT_TRUE(verdict_is(p, call(SYS_prlimit64, {4321, RLIMIT_NOFILE, 0, 0x1000}), refused(EPERM)));
+}
+
+// ---- the programs embedded at build time ---------------------------------
+
+std::string options_name(const SeccompOptions& o) {
+  return std::string("kill_on_violation=") + (o.kill_on_violation ? "1" : "0") +
+         " allow_unix_pathname_sockets=" + (o.allow_unix_pathname_sockets ? "1" : "0") +
+         " allow_udp=" + (o.allow_udp ? "1" : "0");
+}
+
+TEST(SeccompPrebuilt, EveryCombinationOfOptionsIsEmbedded) {
+  std::set<std::string> seen;
+  for (const PrebuiltSeccompProgram& p : prebuilt_seccomp_programs()) {
+    EXPECT_TRUE(seen.insert(options_name(p.options)).second) << options_name(p.options);
+    EXPECT_FALSE(p.program.empty()) << options_name(p.options);
+  }
+  EXPECT_EQ(seen.size(), 8u) << "one program per combination of the three options";
+}
+
+// The embedded programs are what libseccomp compiles from the rules now: a
+// rule changed since the generator ran (or a stale build) fails here.
+TEST(SeccompPrebuilt, EmbeddedProgramsEqualWhatLibseccompCompilesNow) {
+  for (const PrebuiltSeccompProgram& p : prebuilt_seccomp_programs()) {
+    auto now = compile_seccomp_program(p.options);
+    ASSERT_TRUE(now.ok()) << now.error().what();
+    EXPECT_EQ(std::vector<uint8_t>(p.program.begin(), p.program.end()), *now)
+        << options_name(p.options);
+    auto used = seccomp_program(p.options);
+    ASSERT_TRUE(used.ok()) << used.error().what();
+    EXPECT_EQ(*used, *now) << options_name(p.options);
+  }
 }
 
 // ---- on the real kernel --------------------------------------------------
