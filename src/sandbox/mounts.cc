@@ -85,6 +85,13 @@ Result<UniqueFd> open_target(int root_fd, const std::string& abs, bool directory
                              const OwnedDevices& owned) {
   std::string rel = rel_of(abs);
   if (rel == ".") return open_beneath(root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  // Most destinations exist by now (placed by an ancestor's mount, or made
+  // for an earlier entry): one lookup of the whole path, which refuses
+  // symlinks and ".." out of the root exactly as the walk below does. Only
+  // a missing component needs the walk, which creates it on our own tmpfs.
+  auto whole = open_beneath(root_fd, rel, O_PATH | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
+  if (whole.ok()) return std::move(whole.value());
+  if (whole.error().err != ENOENT) return Error{whole.error().err, "open mount point " + abs};
   UniqueFd dir;
   int cur = root_fd;
   size_t start = 0;
@@ -232,6 +239,8 @@ Result<std::vector<PreparedMount>> prepare_mounts(const std::vector<MountEntry>&
       if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
         return plain_error(e.path + " is neither a directory nor a regular file; cannot bind it");
       pm.directory = S_ISDIR(st.st_mode);
+      pm.dev = st.st_dev;
+      pm.ino = st.st_ino;
       pm.tree.reset(open_tree(src.get(), "",
                               AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
       if (!pm.tree) return sys_error("clone " + e.path);
@@ -318,10 +327,9 @@ Status populate_root(int root_fd, std::vector<PreparedMount>& mounts,
         // so that the mount covers some other name. The path must now lead
         // to the root of the tree we just mounted.
         auto again = open_beneath(root_fd, rel_of(e.path), O_PATH | O_CLOEXEC);
-        struct stat want {
-        }, got{};
-        if (!again.ok() || fstat(pm.tree.get(), &want) != 0 || fstat(again->get(), &got) != 0 ||
-            want.st_dev != got.st_dev || want.st_ino != got.st_ino)
+        struct stat got {};
+        if (!again.ok() || fstat(again->get(), &got) != 0 || got.st_dev != pm.dev ||
+            got.st_ino != pm.ino)
           return plain_error(e.path + " changed while it was being mounted; refusing to run");
         break;
       }

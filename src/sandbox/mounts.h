@@ -4,6 +4,8 @@
 // path string that a symlink could redirect.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -22,6 +24,10 @@ struct PreparedMount {
   MountEntry entry;
   UniqueFd tree;  // detached mount (open_tree clone or fsmount)
   bool directory = true;
+  // The identity of a cloned host tree's root, taken when it was cloned: the
+  // destination must lead to it once the tree is attached.
+  dev_t dev = 0;
+  ino_t ino = 0;
 };
 
 // Step 1, while the host tree is still visible at its own paths: clone
