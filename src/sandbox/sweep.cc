@@ -154,21 +154,32 @@ Result<PlaceholderLease> PlaceholderLease::acquire(const std::string& workspace,
   // symlink allowed anywhere on the way: a parent that has just been swapped
   // for a symlink (".git" -> elsewhere) fails instead of leading outside.
   UniqueFd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  // Most placeholders are at the workspace's top: it is opened once for
+  // them. A parent inside the workspace (.git) is opened again for each
+  // one, so that one swapped or moved meanwhile is seen as it is now.
+  const std::string workspace_rel = workspace.substr(1);
+  std::string parent_rel_open;
+  UniqueFd parent;
   for (const auto& p : candidates) {
     if (!p.missing) continue;
     size_t slash = p.path.rfind('/');
     std::string parent_rel = p.path.substr(1, slash == 0 ? 0 : slash - 1);
     std::string name = p.path.substr(slash + 1);
-    auto parent = open_beneath(root.get(), parent_rel.empty() ? "." : parent_rel,
-                               O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (!parent.ok()) return Error{parent.error().err, "open the parent of placeholder " + p.path};
-    int rc = mkdirat(parent->get(), name.c_str(), 0755);
+    if (!parent || parent_rel != parent_rel_open || parent_rel != workspace_rel) {
+      auto opened = open_beneath(root.get(), parent_rel.empty() ? "." : parent_rel,
+                                 O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (!opened.ok())
+        return Error{opened.error().err, "open the parent of placeholder " + p.path};
+      parent = std::move(opened.value());
+      parent_rel_open = parent_rel;
+    }
+    int rc = mkdirat(parent.get(), name.c_str(), 0755);
     if (rc != 0 && errno != EEXIST) return sys_error("create placeholder " + p.path);
     if (rc == 0) {
       lease.made_.push_back(p.path);
       // Best effort (see release()); through /proc/self/fd so it cannot
       // follow a link either.
-      std::string at = "/proc/self/fd/" + std::to_string(parent->get()) + "/" + name;
+      std::string at = "/proc/self/fd/" + std::to_string(parent.get()) + "/" + name;
       lsetxattr(at.c_str(), kPlaceholderXattr, "1", 1, 0);
     }
   }
@@ -180,10 +191,9 @@ void PlaceholderLease::release() {
   // Exclusive only when no other run holds the workspace.
   if (flock(lock_.get(), LOCK_EX | LOCK_NB) == 0) {
     for (auto it = candidates_.rbegin(); it != candidates_.rend(); ++it) {
-      char mark[4];
-      bool marked = lgetxattr(it->path.c_str(), kPlaceholderXattr, mark, sizeof mark) > 0;
       bool ours = std::find(made_.begin(), made_.end(), it->path) != made_.end();
-      if (!marked && !ours) continue;
+      char mark[4];
+      if (!ours && lgetxattr(it->path.c_str(), kPlaceholderXattr, mark, sizeof mark) <= 0) continue;
       struct stat st {};
       if (lstat(it->path.c_str(), &st) != 0) continue;
       if (S_ISDIR(st.st_mode)) {
@@ -283,6 +293,12 @@ void walk_workspace(const std::string& root, const WalkVisitor& visit) {
       const char* n = e->d_name;
       if (std::strcmp(n, ".") == 0 || std::strcmp(n, "..") == 0) continue;
       if (e->d_type != DT_DIR && e->d_type != DT_REG && e->d_type != DT_UNKNOWN) continue;
+      if (e->d_type == DT_REG && !visit.on_file) {
+        // The sweep looks at directories and at names only: no stat for
+        // the files of the tree, which are most of it.
+        if (std::strcmp(n, "HEAD") == 0) bare[0] = true;
+        continue;
+      }
       struct stat st {};
       if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
       std::string child = f.path + "/" + n;
