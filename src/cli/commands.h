@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string_view>
 #include <vector>
 
 namespace cordon::cli {
@@ -13,8 +14,9 @@ struct Runner {
   std::function<int()> run;
 };
 
-// Registers every subcommand on `app`; the caller runs the one parsed.
-std::vector<Runner> register_commands(CLI::App& app);
+// Registers the subcommands on `app` (only `run` when `first_arg`, the
+// first command-line argument, is "run"); the caller runs the one parsed.
+std::vector<Runner> register_commands(CLI::App& app, std::string_view first_arg);
 
 // One per file (cmd_*.cc).
 Runner add_run_command(CLI::App& app);

@@ -10,7 +10,7 @@ int main(int argc, char** argv) try {
   CLI::App app{"cordon: run AI agents inside a boundary they cannot cross"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every subcommand");
-  auto runners = cordon::cli::register_commands(app);
+  auto runners = cordon::cli::register_commands(app, argc > 1 ? argv[1] : "");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
