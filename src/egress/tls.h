@@ -13,6 +13,13 @@ namespace cordon::egress {
 // header), across however many records it is fragmented into. Real ones are
 // below 2 KiB; post-quantum key shares push some to ~1.8 KiB more.
 inline constexpr size_t kMaxClientHello = 16 * 1024 + 2048;
+// The most records a ClientHello may be fragmented into (clients use one,
+// two for the largest post-quantum hellos; more is an attempt to evade
+// inspection). With it, the proxy never needs to buffer more than
+// kMaxClientHelloBytes before the answer is something other than
+// Incomplete: the message, its record headers, and the start of one more.
+inline constexpr size_t kMaxClientHelloRecords = 32;
+inline constexpr size_t kMaxClientHelloBytes = kMaxClientHello + 5 * (kMaxClientHelloRecords + 1);
 
 struct Sni {
   enum Status {
@@ -24,6 +31,7 @@ struct Sni {
   } status = Incomplete;
   std::string host;
   std::string detail;  // why NotTls or Invalid, for the log
+  size_t size = 0;     // Found, NoSni: bytes of buf the ClientHello's records used
   // The ClientHello carries encrypted_client_hello (0xfe0d): host is the
   // outer (public) name. The inner name is encrypted to the server; the
   // proxy can only check the outer one, which is where the client connects.
