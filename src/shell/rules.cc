@@ -378,7 +378,8 @@ ShellVerdict judge(const Analysis& a, const BashRules& rules) {
                          " (" + std::string(effect_name(row.effect)) + "; " + origin_of(*rule) +
                          " does not name " + row.display() + ")");
     }
-    std::string_view tool = basename_of(c.name());
+    const std::string name = c.name();
+    std::string_view tool = basename_of(name);
     if (!rule->exact && tool_has_flags(tool)) {
       for (std::size_t k = 1; k < c.argv.size(); ++k) {
         const Arg& arg = c.argv[k];
