@@ -166,6 +166,17 @@ std::size_t count_header(const std::vector<HttpHeader>& headers, std::string_vie
 // Sets *chunked / *length; returns false with *error on a refusal.
 bool body_framing(const std::vector<HttpHeader>& headers, int version_minor, bool* chunked,
                   std::optional<std::uint64_t>* length, std::string* error) {
+  // "Connection: Content-Length" would make the proxy drop the very header
+  // that frames the body (hop-by-hop), and the server would read the body
+  // as the next request.
+  for (const auto& h : headers) {
+    if (iequals(h.name, "Connection") &&
+        (list_contains(h.value, "Content-Length") || list_contains(h.value, "Transfer-Encoding") ||
+         list_contains(h.value, "Host"))) {
+      *error = "Connection header lists a header that frames or routes the message";
+      return false;
+    }
+  }
   const auto te_count = count_header(headers, "Transfer-Encoding");
   const auto cl_count = count_header(headers, "Content-Length");
   *chunked = false;
@@ -387,6 +398,8 @@ Parse too_large(std::string_view buf, std::string* error) {
 
 }  // namespace
 
+bool is_header_name(std::string_view s) { return is_token(s); }
+
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
                                             [](char x, char y) { return lower(x) == lower(y); });
@@ -401,9 +414,12 @@ std::optional<std::string_view> find_header(const std::vector<HttpHeader>& heade
 }
 
 std::size_t find_head_end(std::string_view buf, std::size_t from) {
+  // Empty lines before the request line are skipped, as the parser does.
+  std::size_t skip = 0;
+  while (buf.size() - skip >= 2 && buf[skip] == '\r' && buf[skip + 1] == '\n') skip += 2;
   // An empty line is an LF followed by CRLF or by LF. Back up over what
   // could be the start of one split across two reads.
-  std::size_t i = from >= 2 ? from - 2 : 0;
+  std::size_t i = std::max(skip, from >= 2 ? from - 2 : 0);
   while (true) {
     i = buf.find('\n', i);
     if (i == std::string_view::npos || i + 1 >= buf.size()) return std::string_view::npos;

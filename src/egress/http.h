@@ -76,6 +76,9 @@ struct ResponseHead {
   std::size_t head_size = 0;
 };
 
+// Whether s is a valid header field name (a token, RFC 9110 5.1).
+bool is_header_name(std::string_view s);
+
 // ASCII case-insensitive comparison (header names, methods of the policy, hosts).
 bool iequals(std::string_view a, std::string_view b);
 

@@ -131,6 +131,7 @@ TEST(EgressHttpRequest, LeadingEmptyLinesAreSkipped) {
   const std::string text = "\r\n\r\n" + std::string(kGet);
   ASSERT_EQ(req(text, &h), Parse::Complete);
   EXPECT_EQ(h.head_size, text.size());
+  EXPECT_EQ(find_head_end(text), text.size());  // not the end of the leading empty lines
 }
 
 TEST(EgressHttpRequest, HostHeaderIsChecked) {
@@ -263,6 +264,19 @@ TEST(EgressHttpSmuggling, FindHeadEndResumesAcrossReads) {
     }
     EXPECT_EQ(find_head_end(text, split), text.size()) << split;
   }
+}
+
+TEST(EgressHttpSmuggling, ConnectionCannotStripTheFramingHeaders) {
+  // A hop-by-hop header is removed before forwarding; if Content-Length
+  // could be made one, the server would read the body as a request.
+  EXPECT_EQ(req(post_with("Content-Length: 5\r\nConnection: Content-Length\r\n", "hello")),
+            Parse::Invalid);
+  EXPECT_EQ(
+      req(post_with("Transfer-Encoding: chunked\r\nConnection: close, transfer-encoding\r\n")),
+      Parse::Invalid);
+  EXPECT_EQ(req("GET http://a/ HTTP/1.1\r\nHost: a\r\nConnection: Host\r\n\r\n"), Parse::Invalid);
+  EXPECT_EQ(resp("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: Content-Length\r\n\r\n"),
+            Parse::Invalid);
 }
 
 TEST(EgressHttpSmuggling, HeaderSyntaxIsStrict) {
