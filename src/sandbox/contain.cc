@@ -9,6 +9,7 @@
 #include <linux/capability.h>
 #include <linux/securebits.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -24,6 +25,7 @@
 #include <cstring>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "sandbox/fds.h"
 #include "sandbox/landlock.h"
@@ -69,6 +71,33 @@ Status bring_up_loopback() {
   errno = saved;
   if (rc != 0) return sys_error("bring up loopback");
   return {};
+}
+
+// A TCP listener on 127.0.0.1:port of the sandbox's own loopback.
+Result<UniqueFd> loopback_listener(uint16_t port) {
+  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd) return sys_error("socket for the egress listener");
+  struct sockaddr_in addr {};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    return sys_error("bind the egress listener to 127.0.0.1:" + std::to_string(port));
+  if (listen(fd.get(), SOMAXCONN) != 0) return sys_error("listen on the egress listener");
+  return fd;
+}
+
+Status pass_egress_listeners(int sock) {
+  // A socket keeps the network namespace it was made in: the supervisor
+  // accepts on these from outside, and dials out from the host's side. The
+  // sandbox keeps no copy, so nothing inside can accept in the proxy's place.
+  for (auto [kind, port] :
+       {std::pair{kListenerHttp, kHttpProxyPort}, std::pair{kListenerSocks, kSocksProxyPort}}) {
+    auto fd = loopback_listener(port);
+    if (!fd.ok()) return fd.error();
+    CORDON_TRY(send_message(sock, std::string{kMsgListener, kind}, fd->get()));
+  }
+  return ok_status();
 }
 
 Status build_filesystem(const ChildSetup& setup) {
@@ -262,6 +291,9 @@ void contain_and_exec(const ChildSetup& setup) {
   // 2. Our uid/gid maps are written: we hold every capability of the new
   //    user namespace, and need them for what follows.
   if (auto s = bring_up_loopback(); !s) fail(sock, s.error());
+  if (setup.spec->egress) {
+    if (auto s = pass_egress_listeners(sock); !s) fail(sock, s.error());
+  }
   if (sethostname("cordon", 6) != 0) fail(sock, sys_error("set hostname"));
   // 3. The new root on a fresh tmpfs, populated fd-relatively, pivoted into;
   //    the old root detached.

@@ -5,6 +5,8 @@
 
 #include <signal.h>
 
+#include <cstdint>
+
 #include "sandbox/spec.h"
 
 namespace cordon::sandbox {
@@ -15,6 +17,14 @@ inline constexpr char kMsgError = 'E';   // child -> supervisor: "E<errno>:<what
 inline constexpr char kMsgReady = 'R';   // child -> supervisor: running (pty master attached)
 inline constexpr char kMsgStatus = 'S';  // child -> supervisor: "S<wait status>" of the command
 inline constexpr char kMsgFilter = 'F';  // supervisor -> child: "F<seccomp BPF program>"
+// child -> supervisor: "L<kind>" with a listening TCP socket attached, made
+// inside the sandbox's network namespace; kind is kListenerHttp or kListenerSocks.
+inline constexpr char kMsgListener = 'L';
+inline constexpr char kListenerHttp = 'h';
+inline constexpr char kListenerSocks = 's';
+// Where the egress listeners are, inside the sandbox's own loopback.
+inline constexpr uint16_t kHttpProxyPort = 3128;
+inline constexpr uint16_t kSocksProxyPort = 1080;
 inline constexpr size_t kMaxMessage = 65536;
 
 struct ChildSetup {

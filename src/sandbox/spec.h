@@ -86,6 +86,12 @@ struct Spec {
   // seccomp filter, installed last.
   bool landlock = true;
   LandlockRules landlock_rules;
+  // Full mode: the child opens the egress listeners (127.0.0.1:3128 HTTP,
+  // :1080 SOCKS5) in its network namespace and passes them to the
+  // supervisor, whose proxy is then the only way out. Landlock mode has
+  // its listeners on the host's loopback; landlock_rules lets TCP connect
+  // reach their ports only.
+  bool egress = false;
   SeccompOptions seccomp;
 };
 

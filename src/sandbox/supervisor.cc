@@ -5,6 +5,7 @@
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -18,6 +19,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include "base/unique_fd.h"
@@ -149,7 +151,30 @@ void block_forwarded_signals() {
   g_blocked = true;
 }
 
-Outcome supervise(const Spec& spec) {
+TerminalGate::TerminalGate() : wake_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+void TerminalGate::wake() const {
+  uint64_t one = 1;
+  (void)!write(wake_.get(), &one, sizeof one);
+}
+
+void TerminalGate::acquire() {
+  {
+    std::lock_guard<std::mutex> lock(relay_);
+    held_ = true;
+  }
+  wake();
+}
+
+void TerminalGate::release() {
+  {
+    std::lock_guard<std::mutex> lock(relay_);
+    held_ = false;
+  }
+  wake();
+}
+
+Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
   UniqueFd workspace_fd(open(spec.workspace.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!workspace_fd) return failed(sys_error("open workspace " + spec.workspace).what());
 
@@ -233,6 +258,13 @@ Outcome supervise(const Spec& spec) {
     reap();
     return failed(s.error().what());
   }
+  if (hooks.after_clone) {
+    if (auto s = hooks.after_clone(); !s) {
+      syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+      reap();
+      return failed(s.error().what());
+    }
+  }
   if (cgroup) {
     if (auto s = cgroup->add(child); !s) {
       syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
@@ -260,7 +292,19 @@ Outcome supervise(const Spec& spec) {
     (void)send_message(sock.get(), msg);  // a dead child shows up below
   }
 
+  // The egress listeners come first (the child makes them right after
+  // bringing up its loopback), then "ready".
   auto first = receive_message(sock.get());
+  while (first.ok() && first->data.size() == 2 && first->data[0] == kMsgListener && first->fd) {
+    Status taken = hooks.on_listener ? hooks.on_listener(first->data[1], std::move(first->fd))
+                                     : plain_error("no egress proxy for the sandbox's listeners");
+    if (!taken) {
+      syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+      reap();
+      return failed(taken.error().what());
+    }
+    first = receive_message(sock.get());
+  }
   if (!first.ok() || first->data.empty() || first->data[0] != kMsgReady) {
     std::string why = "the sandbox ended during setup";
     if (first.ok() && !first->data.empty() && first->data[0] == kMsgError) {
@@ -288,14 +332,17 @@ Outcome supervise(const Spec& spec) {
   bool child_gone = false;
   bool timed_out = false;
   bool stdin_open = static_cast<bool>(master);
+  TerminalGate* gate = master ? hooks.gate : nullptr;
   while (!child_gone) {
-    struct pollfd p[5];
+    struct pollfd p[6];
     int n = 0;
     p[n++] = {sigfd.get(), POLLIN, 0};
     p[n++] = {pidfd.get(), POLLIN, 0};
     p[n++] = {sock ? sock.get() : -1, POLLIN, 0};  // poll ignores a negative fd
+    p[n++] = {gate != nullptr ? gate->wake_fd() : -1, POLLIN, 0};
     int master_i = -1, stdin_i = -1;
-    if (master) {
+    // While a question is on the terminal, the command's terminal waits.
+    if (master && (gate == nullptr || !gate->held())) {
       master_i = n;
       p[n++] = {master.get(), POLLIN, 0};
       if (stdin_open) {
@@ -338,12 +385,20 @@ Outcome supervise(const Spec& spec) {
       }
       if (!m.ok() || m->data.empty()) sock.reset();
     }
-    if (master_i >= 0 && (p[master_i].revents & (POLLIN | POLLHUP | POLLERR))) {
+    if (p[3].revents & POLLIN) {
+      uint64_t ignored = 0;
+      (void)!read(gate->wake_fd(), &ignored, sizeof ignored);
+    }
+    std::unique_lock<std::mutex> relay_lock;
+    if (gate != nullptr) relay_lock = std::unique_lock<std::mutex>(gate->relay_mutex());
+    const bool relay = gate == nullptr || !gate->held();
+    if (relay && master_i >= 0 && (p[master_i].revents & (POLLIN | POLLHUP | POLLERR))) {
       if (!pump(master.get(), STDOUT_FILENO) && !(p[master_i].revents & POLLIN)) master.reset();
     }
-    if (stdin_i >= 0 && (p[stdin_i].revents & (POLLIN | POLLHUP))) {
+    if (relay && stdin_i >= 0 && (p[stdin_i].revents & (POLLIN | POLLHUP))) {
       if (!pump(STDIN_FILENO, master.get())) stdin_open = false;
     }
+    if (relay_lock.owns_lock()) relay_lock.unlock();
     if (p[1].revents & POLLIN) child_gone = true;
   }
   siginfo_t info{};

@@ -3,9 +3,14 @@
 // reports the command's exit status faithfully.
 #pragma once
 
+#include <atomic>
+#include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "base/error.h"
+#include "base/unique_fd.h"
 #include "sandbox/spec.h"
 
 namespace cordon::sandbox {
@@ -24,6 +29,48 @@ struct Outcome {
   std::string limit_hit;
 };
 
+// Lets another thread of cordon (the egress proxy asking the user) take the
+// caller's terminal from the pty relay for a while: as long as the gate is
+// held, the relay neither reads the caller's stdin (the answer is not the
+// command's input) nor writes the command's output over the question.
+class TerminalGate {
+ public:
+  TerminalGate();
+  TerminalGate(const TerminalGate&) = delete;
+  TerminalGate& operator=(const TerminalGate&) = delete;
+
+  // Returns once the relay can no longer read the caller's stdin.
+  void acquire();
+  void release();
+
+  // For the relay: readable when the gate changed hands.
+  [[nodiscard]] int wake_fd() const { return wake_.get(); }
+  [[nodiscard]] bool held() const { return held_.load(); }
+  // The relay holds this while it reads or writes the caller's terminal.
+  std::mutex& relay_mutex() { return relay_; }
+
+ private:
+  void wake() const;
+  UniqueFd wake_;
+  std::atomic<bool> held_{false};
+  std::mutex relay_;
+};
+
+// What a run adds around the sandbox: the egress proxy's listeners and its
+// questions on the terminal.
+struct SupervisorHooks {
+  // A listening socket the child made inside its network namespace (kind:
+  // kListenerHttp or kListenerSocks, contain.h), before the command runs. A
+  // failure ends the run before the command starts.
+  std::function<Status(char kind, UniqueFd listener)> on_listener;
+  // Called in the supervisor right after the clone. Threads (the proxy's)
+  // start here, never before: the child of a raw clone3 inherits no
+  // atfork handling, and a lock another thread held at that instant (the
+  // allocator's) would stay locked in the child for ever.
+  std::function<Status()> after_clone;
+  TerminalGate* gate = nullptr;
+};
+
 // Blocks the signals the supervisor forwards (SIGINT, SIGTERM, SIGHUP,
 // SIGQUIT, SIGWINCH, SIGUSR1, SIGUSR2, SIGCHLD); supervise() takes them
 // from a signalfd, so pending ones are not lost. Idempotent.
@@ -32,6 +79,6 @@ void block_forwarded_signals();
 // Runs spec.argv contained. Returns the exit code cordon should exit with:
 // the command's own status, 128+N for signal N, 124 on timeout, 125 when
 // the sandbox could not be set up (nothing ran).
-Outcome supervise(const Spec& spec);
+Outcome supervise(const Spec& spec, const SupervisorHooks& hooks = {});
 
 }  // namespace cordon::sandbox
