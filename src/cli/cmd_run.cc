@@ -4,8 +4,10 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 
 #include "cli/commands.h"
+#include "cli/egress_run.h"
 #include "cli/policy_flags.h"
 #include "policy/load.h"
 #include "sandbox/landlock.h"
@@ -89,10 +91,37 @@ int run(const RunFlags& flags) {
     auto spec =
         m == sandbox::Mode::Full ? sandbox::plan(pol, input) : sandbox::plan_landlock(pol, input);
     if (!spec.ok()) return fail(spec.error().what());
+    // The egress proxy, when the policy lets anything out.
+    std::unique_ptr<sandbox::TerminalGate> gate;
+    std::unique_ptr<EgressRun> egress;
+    sandbox::SupervisorHooks hooks;
+    if (pol.network.any_egress()) {
+      gate = std::make_unique<sandbox::TerminalGate>();
+      EgressOptions eo;
+      eo.home = request->home;
+      eo.user_policy_path = policy::user_policy_path(request->home, request->xdg_config_home);
+      eo.landlock_mode = m == sandbox::Mode::Landlock;
+      eo.gate = gate.get();
+      auto created = EgressRun::create(pol, eo);
+      if (!created.ok()) return fail(created.error().what());
+      egress = std::move(created.value());
+      egress->apply_environment(spec->envp);
+      if (m == sandbox::Mode::Landlock) {
+        spec->landlock_rules.tcp_connect_ports = egress->ports();
+        hooks.after_clone = [&egress] { return egress->start_host_listeners(); };
+      } else {
+        spec->egress = true;
+      }
+      hooks.on_listener = [&egress](char kind, UniqueFd fd) {
+        return egress->take_listener(kind, std::move(fd));
+      };
+      hooks.gate = gate.get();
+    }
     auto placeholders = sandbox::PlaceholderLease::acquire(spec->workspace, spec->placeholders);
     if (!placeholders.ok()) return fail(placeholders.error().what());
 
-    outcome = sandbox::supervise(spec.value());
+    outcome = sandbox::supervise(spec.value(), hooks);
+    if (egress) egress->finish();
     if (outcome.namespaces_errno != 0) return -1;  // nothing ran
 
     placeholders->release();

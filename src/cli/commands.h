@@ -22,5 +22,7 @@ std::vector<Runner> register_commands(CLI::App& app, std::string_view first_arg)
 Runner add_run_command(CLI::App& app);
 Runner add_policy_command(CLI::App& app);
 Runner add_doctor_command(CLI::App& app);
+Runner add_check_command(CLI::App& app);
+Runner add_hook_command(CLI::App& app);
 
 }  // namespace cordon::cli

@@ -27,6 +27,11 @@ std::vector<std::string>* flag_values(PolicyFlags& flags, FieldId id) {
     case FieldId::DenyWrite: return &flags.deny_write;
     case FieldId::EnvPass: return &flags.pass_env;
     case FieldId::Require: return &flags.require;
+    case FieldId::NetAllow: return &flags.allow_domain;
+    case FieldId::NetDeny: return &flags.deny_domain;
+    case FieldId::NetAsk: return &flags.ask_domain;
+    case FieldId::NetOpenRanges: return &flags.open_range;
+    case FieldId::NetResolve: return &flags.resolve;
     default: return nullptr;
   }
 }
@@ -166,6 +171,7 @@ Result<policy::LoadRequest> load_request(const PolicyFlags& flags, const std::st
   if (!home) return home.error();
   request.home = *home;
   if (const char* xdg = std::getenv("XDG_CONFIG_HOME")) request.xdg_config_home = xdg;
+  if (const char* claude = std::getenv("CLAUDE_CONFIG_DIR")) request.claude_config_dir = claude;
   // For tests: a stand-in managed file. load_effective() refuses it when the
   // real one exists, so it can never replace or loosen an administrator's rules.
   if (const char* managed = std::getenv("CORDON_MANAGED_POLICY"))

@@ -18,6 +18,7 @@ struct PolicyFlags {
   std::vector<std::string> policy_files;
   bool trust_project = false;
   std::vector<std::string> allow_read, deny_read, allow_write, deny_write, pass_env, require;
+  std::vector<std::string> allow_domain, deny_domain, ask_domain, open_range, resolve;
   // One value each, as written; empty when the flag was not given.
   std::string timeout, memory, pids, cpus, file_size, open_files, tmpfs_size;
   std::string mode, on_violation, unix_sockets;
@@ -25,8 +26,9 @@ struct PolicyFlags {
 
 // --policy FILE (repeatable), --trust-project, and one flag per schema field
 // that has one: --allow-read P, --deny-read P, --allow-write P, --deny-write P,
-// --pass-env NAME, --require NAME (each repeatable, one value per
-// occurrence); --timeout DURATION, --memory SIZE, --pids N, --cpus N,
+// --pass-env NAME, --require NAME, --allow-domain HOST, --deny-domain HOST,
+// --ask-domain HOST, --open-range CIDR, --resolve NAME=ADDRESS (each
+// repeatable, one value per occurrence); --timeout DURATION, --memory SIZE, --pids N, --cpus N,
 // --file-size SIZE, --open-files N, --tmpfs-size SIZE, --mode MODE,
 // --on-violation ACTION, --unix-sockets allow|deny.
 void add_policy_flags(CLI::App* sub, PolicyFlags& flags);

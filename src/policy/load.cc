@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/unique_fd.h"
+#include "policy/claude_settings.h"
 #include "policy/load.h"
 #include "policy/pattern.h"
 #include "policy/schema.h"
@@ -62,6 +63,18 @@ Status load_into(std::vector<Policy>& layers, const std::string& path, Layer lay
     return ok_status();
   }
   auto parsed = parse_policy(**text, path, layer);
+  if (!parsed) return parsed.error();
+  layers.push_back(std::move(parsed.value()));
+  return ok_status();
+}
+
+// A Claude Code or sandbox-runtime settings file, when it exists.
+Status load_settings_into(std::vector<Policy>& layers, const SettingsFile& file) {
+  auto text = read_if_present(file.path);
+  if (!text) return text.error();
+  if (!text.value()) return ok_status();
+  auto parsed = file.srt ? parse_srt_settings(**text, file.path, file.layer)
+                         : parse_claude_settings(**text, file.path, file.layer);
   if (!parsed) return parsed.error();
   layers.push_back(std::move(parsed.value()));
   return ok_status();
@@ -142,6 +155,18 @@ Result<Policy> load_effective(const LoadRequest& request) {
   }
   std::vector<Policy> layers;
   layers.push_back(builtin_default());
+  std::vector<SettingsFile> claude;
+  if (request.claude_settings) {
+    claude = claude_settings_files(request.home, request.workspace, request.claude_config_dir,
+                                   request.claude_managed_dir);
+  }
+  auto load_claude = [&](Layer layer) -> Status {
+    for (const auto& f : claude) {
+      if (f.layer == layer) CORDON_TRY(load_settings_into(layers, f));
+    }
+    return ok_status();
+  };
+  CORDON_TRY(load_claude(Layer::User));
 
   std::vector<Policy> user;
   std::string user_file = user_policy_path(request.home, request.xdg_config_home);
@@ -152,12 +177,14 @@ Result<Policy> load_effective(const LoadRequest& request) {
   bool trust = request.trust_project || trusted_by_user(user, request);
   for (auto& p : user) layers.push_back(std::move(p));
 
+  CORDON_TRY(load_claude(Layer::Project));
   CORDON_TRY(load_into(layers, project_policy_path(request.workspace), Layer::Project, false));
 
   // Listed only when flags said something, so `policy show` stays quiet otherwise.
   Policy command_line = as_command_line(request.command_line);
   if (!empty_layer(command_line)) layers.push_back(std::move(command_line));
 
+  CORDON_TRY(load_claude(Layer::Managed));
   size_t before_managed = layers.size();
   if (!request.managed_file.empty()) {
     CORDON_TRY(load_into(layers, request.managed_file, Layer::Managed, false));

@@ -56,6 +56,13 @@ struct LoadRequest {
   std::vector<std::string> extra_files;  // --policy FILE..., Layer::User after the user file
   bool trust_project = false;            // --trust-project (the user file's [trust] is checked too)
   Policy command_line;                   // entries from flags, origin Layer::CommandLine
+  // Claude Code's settings files and sandbox-runtime's (claude_settings.h),
+  // as layers beside cordon's own: user ones after the built-in default,
+  // project ones before cordon's project file, managed ones before cordon's
+  // managed file.
+  bool claude_settings = true;
+  std::string claude_config_dir;  // $CLAUDE_CONFIG_DIR; empty: ~/.claude
+  std::string claude_managed_dir = "/etc/claude-code";
 };
 
 // Loads built-in < user file < extra files < project file < command line <

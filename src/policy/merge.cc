@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "policy/load.h"
+#include "policy/network.h"
 #include "policy/pattern.h"
 #include "policy/schema.h"
 
@@ -213,8 +214,10 @@ Policy merge(const std::vector<Policy>& layers_in_order, bool trust_project, std
   for (const Policy& layer : layers_in_order) {
     out.sources.insert(out.sources.end(), layer.sources.begin(), layer.sources.end());
     out.ignored.insert(out.ignored.end(), layer.ignored.begin(), layer.ignored.end());
+    out.notes.insert(out.notes.end(), layer.notes.begin(), layer.notes.end());
   }
   collect_lists(layers_in_order, trust_project, out);
+  merge_network_tables(layers_in_order, trust_project, out);
   protect_managed(out, home, workspace);
   pick_values(layers_in_order, trust_project, out);
   for (const Field& f : fields()) {

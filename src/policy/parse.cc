@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "policy/load.h"
+#include "policy/network.h"
 #include "policy/pattern.h"
 #include "policy/schema.h"
 
@@ -41,7 +42,7 @@ std::string section_list() {
 }
 
 std::string key_list(std::string_view section) {
-  std::string out;
+  std::string out = section == "network" ? "limits, credentials" : "";
   for (const Field& f : fields()) {
     if (f.section != section) continue;
     if (!out.empty()) out += ", ";
@@ -106,6 +107,10 @@ class Parser {
 
   Status section(std::string_view name, const toml::table& table, Policy& out) const {
     for (const auto& [key, node] : in_source_order(table)) {
+      if (name == "network" && (key->str() == "limits" || key->str() == "credentials")) {
+        CORDON_TRY(network_table(key->str(), *node, out));
+        continue;
+      }
       const Field* f = find_field(name, key->str());
       if (f == nullptr) {
         return error_at(key->source().begin,
@@ -121,6 +126,9 @@ class Parser {
     if (f.kind == FieldKind::Duration) return timeout(f, node, out);
     if (f.is_number()) return number(f, node, out);
     if (f.kind == FieldKind::Choice) return choice(f, node, out);
+    if (const toml::table* t = node.as_table(); t != nullptr && f.kind == FieldKind::ResolveList) {
+      return resolve_table(f, *t, out);
+    }
     const toml::array* array = node.as_array();
     if (array == nullptr) {
       return error_at(node.source().begin, fmt::format("{}: expected an array of strings, got {}",
@@ -210,6 +218,187 @@ class Parser {
       return error_at(at, fmt::format("{}: {}", f.name(), expected_value(f)));
     }
     *choice_value(out, f.id) = Entry<std::string>{text->get(), origin_at(at)};
+    return ok_status();
+  }
+
+  // [network.resolve] as a table: { "name" = "address" }.
+  Status resolve_table(const Field& f, const toml::table& table, Policy& out) const {
+    for (const auto& [key, node] : in_source_order(table)) {
+      const auto* address = node->as_string();
+      if (address == nullptr) {
+        return error_at(node->source().begin,
+                        fmt::format("{}.\"{}\": expected an address string, got {}", f.name(),
+                                    key->str(), type_name(node->type())));
+      }
+      std::string entry = fmt::format("{}={}", key->str(), address->get());
+      Status valid = check_resolve_entry(entry);
+      if (!valid) {
+        return error_at(key->source().begin,
+                        fmt::format("{}: {}", f.name(), valid.error().message));
+      }
+      out.network.resolve.push_back({entry, origin_at(key->source().begin)});
+    }
+    return ok_status();
+  }
+
+  // An array of strings, each checked; errors point at the element.
+  Result<std::vector<std::string>> strings(std::string_view name, const toml::node& node,
+                                           Status (*check)(std::string_view)) const {
+    const toml::array* array = node.as_array();
+    if (array == nullptr) {
+      return error_at(node.source().begin, fmt::format("{}: expected an array of strings, got {}",
+                                                       name, type_name(node.type())));
+    }
+    std::vector<std::string> out;
+    for (const toml::node& element : *array) {
+      const auto* text = element.as_string();
+      if (text == nullptr) {
+        return error_at(element.source().begin, fmt::format("{}: expected a string, got {}", name,
+                                                            type_name(element.type())));
+      }
+      Status valid = check(text->get());
+      if (!valid) {
+        return error_at(element.source().begin, fmt::format("{}: {}", name, valid.error().message));
+      }
+      out.push_back(text->get());
+    }
+    return out;
+  }
+
+  Result<std::string> string(std::string_view name, const toml::node& node,
+                             Status (*check)(std::string_view)) const {
+    const auto* text = node.as_string();
+    if (text == nullptr) {
+      return error_at(node.source().begin,
+                      fmt::format("{}: expected a string, got {}", name, type_name(node.type())));
+    }
+    Status valid = check(text->get());
+    if (!valid) {
+      return error_at(node.source().begin, fmt::format("{}: {}", name, valid.error().message));
+    }
+    return text->get();
+  }
+
+  static Status any_text(std::string_view text) {
+    for (char c : text) {
+      auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) return plain_error("expected no control bytes");
+    }
+    if (text.empty()) return plain_error("expected a non-empty string");
+    return ok_status();
+  }
+
+  // [network.limits."HOST"] ports/methods/paths and
+  // [network.credentials.NAME] env/file/hosts/header.
+  Status network_table(std::string_view which, const toml::node& node, Policy& out) const {
+    const toml::table* table = node.as_table();
+    if (table == nullptr) {
+      return error_at(node.source().begin, fmt::format("network.{}: expected a table, got {}",
+                                                       which, type_name(node.type())));
+    }
+    for (const auto& [key, entry_node] : in_source_order(*table)) {
+      const std::string name = fmt::format("network.{}.\"{}\"", which, key->str());
+      const toml::table* entry = entry_node->as_table();
+      if (entry == nullptr) {
+        return error_at(
+            entry_node->source().begin,
+            fmt::format("{}: expected a table, got {}", name, type_name(entry_node->type())));
+      }
+      if (which == "limits") {
+        CORDON_TRY(limit(name, key->str(), key->source().begin, *entry, out));
+      } else {
+        CORDON_TRY(credential(name, key->str(), key->source().begin, *entry, out));
+      }
+    }
+    return ok_status();
+  }
+
+  Status limit(const std::string& name, std::string_view host, const toml::source_position& at,
+               const toml::table& entry, Policy& out) const {
+    Status valid = check_host_pattern(host);
+    if (!valid) return error_at(at, fmt::format("{}: {}", name, valid.error().message));
+    HostLimit l;
+    l.host = std::string(host);
+    l.origin = origin_at(at);
+    for (const auto& [key, node] : in_source_order(entry)) {
+      const std::string field = name + "." + std::string(key->str());
+      if (key->str() == "ports") {
+        const toml::array* array = node->as_array();
+        if (array == nullptr) {
+          return error_at(node->source().begin,
+                          fmt::format("{}: expected an array of port numbers", field));
+        }
+        for (const toml::node& p : *array) {
+          const auto* i = p.as_integer();
+          if (i == nullptr || i->get() < 1 || i->get() > 65535) {
+            return error_at(p.source().begin,
+                            fmt::format("{}: expected a port number from 1 to 65535", field));
+          }
+          l.ports.push_back(static_cast<uint16_t>(i->get()));
+        }
+      } else if (key->str() == "methods") {
+        auto methods = strings(field, *node, check_method);
+        if (!methods) return methods.error();
+        l.methods = std::move(*methods);
+      } else if (key->str() == "paths") {
+        auto paths = strings(field, *node, check_path_prefix);
+        if (!paths) return paths.error();
+        l.paths = std::move(*paths);
+      } else {
+        return error_at(
+            key->source().begin,
+            fmt::format("unknown key \"{}\" in {}; expected one of ports, methods, paths",
+                        key->str(), name));
+      }
+    }
+    out.network.limits.push_back(std::move(l));
+    return ok_status();
+  }
+
+  Status credential(const std::string& name, std::string_view variable,
+                    const toml::source_position& at, const toml::table& entry, Policy& out) const {
+    Status valid = check_variable_name(variable);
+    if (!valid) return error_at(at, fmt::format("{}: {}", name, valid.error().message));
+    Credential c;
+    c.name = std::string(variable);
+    c.origin = origin_at(at);
+    for (const auto& [key, node] : in_source_order(entry)) {
+      const std::string field = name + "." + std::string(key->str());
+      if (key->str() == "env") {
+        auto v = string(field, *node, check_variable_name);
+        if (!v) return v.error();
+        c.env = std::move(*v);
+      } else if (key->str() == "file") {
+        auto v = string(field, *node, any_text);
+        if (!v) return v.error();
+        if (!v->starts_with("/") && !v->starts_with("~/")) {
+          return error_at(node->source().begin,
+                          fmt::format("{}: expected an absolute or \"~/\" path", field));
+        }
+        c.file = std::move(*v);
+      } else if (key->str() == "hosts") {
+        auto v = strings(field, *node, check_host_pattern);
+        if (!v) return v.error();
+        c.hosts = std::move(*v);
+      } else if (key->str() == "header") {
+        auto v = string(field, *node, check_header_name);
+        if (!v) return v.error();
+        c.header = std::move(*v);
+      } else {
+        return error_at(
+            key->source().begin,
+            fmt::format("unknown key \"{}\" in {}; expected one of env, file, hosts, header",
+                        key->str(), name));
+      }
+    }
+    if (c.env.empty() == c.file.empty()) {
+      return error_at(at, fmt::format("{}: expected exactly one of env or file", name));
+    }
+    if (c.hosts.empty()) {
+      return error_at(
+          at, fmt::format("{}: expected hosts = [\"...\"], the hosts that receive it", name));
+    }
+    out.network.credentials.push_back(std::move(c));
     return ok_status();
   }
 

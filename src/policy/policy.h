@@ -5,6 +5,7 @@
 // parser, the command-line flags and `policy show` share is schema.h.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -84,6 +85,65 @@ struct Sandbox {
   std::optional<Entry<std::string>> unix_sockets;
 };
 
+// Per-host limits on an allowed host: every set list must match. Several
+// layers may limit one host; all their limits apply (merge() intersects).
+struct HostLimit {
+  std::string host;                  // a host pattern, as in Network::allow
+  std::vector<uint16_t> ports;       // empty: what the allow entry says
+  std::vector<std::string> methods;  // plain HTTP only; empty: any
+  std::vector<std::string> paths;    // plain HTTP only: path prefixes; empty: any
+  Origin origin;
+};
+
+// A secret that only the egress proxy holds: the sandbox sees `name` set to
+// a placeholder, and the proxy puts the secret in its place in `header` on
+// requests to `hosts`. Only the user, --policy files, a trusted project and
+// the managed file may bind one (an untrusted project could otherwise send
+// the user's token to a host of its choosing).
+struct Credential {
+  std::string name;                // environment variable inside the sandbox ("GITHUB_TOKEN")
+  std::string env;                 // read the secret from this variable of cordon's caller, or
+  std::string file;                // from this file (absolute or "~/"), first line
+  std::vector<std::string> hosts;  // host patterns
+  std::string header = "Authorization";  // where the placeholder is replaced
+  Origin origin;
+};
+
+// Egress: the sandbox has no network but the proxy, and the proxy lets out
+// only what these rules allow (deny, then allow, then ask, else deny).
+struct Network {
+  PatternList allow;        // "host", "*.suffix", "host:port" (not "*")
+  PatternList deny;         // the same forms; beats allow and ask
+  PatternList ask;          // ask on cordon's terminal; deny without one
+  PatternList open_ranges;  // address ranges (CIDR) the proxy may reach anyway
+  PatternList resolve;      // "name=address": the proxy's own name overrides
+  std::vector<HostLimit> limits;
+  std::vector<Credential> credentials;
+
+  // Whether the proxy has anything to let out: else it is not started.
+  [[nodiscard]] bool any_egress() const {
+    return !allow.empty() || !ask.empty() || !credentials.empty();
+  }
+};
+
+// Tool calls of an agent (cordon check, cordon hook): rules in Claude
+// Code's syntax (policy/toolrules.h), decided deny, then ask, then allow;
+// a call no rule decides is allowed when it stays inside the sandbox's
+// boundary, unless contained_calls says "ask".
+struct Tools {
+  PatternList allow;
+  PatternList ask;
+  PatternList deny;
+  // MCP tools (or other tools) whose output is trusted; every other MCP
+  // tool, WebFetch and WebSearch bring untrusted content into a session.
+  PatternList trusted;
+  // "allow" (default) or "ask": whether a call that stays inside the
+  // boundary needs no rule. Strictest wins: ask > allow.
+  std::optional<Entry<std::string>> contained_calls;
+  // Session flow rules: "off", "ask" (default) or "deny". Strictest wins.
+  std::optional<Entry<std::string>> flow;
+};
+
 // Which workspaces' project files the user trusts (they may then loosen).
 // Honoured only from the user file and --policy files: a repository cannot
 // vouch for itself, and merge() records any other [trust] as ignored.
@@ -111,10 +171,16 @@ struct Policy {
   Process process;
   Resources resources;
   Sandbox sandbox;
+  Network network;
+  Tools tools;
   Trust trust;
   // Filled by merge(): what was loaded, in order, and what it did not apply.
   std::vector<Source> sources;
   std::vector<Ignored> ignored;
+  // What a file said that cordon did not apply and is not an error: an
+  // unknown key of a Claude Code settings file, a setting of theirs that
+  // cordon's own replaces. "FILE:LINE: what".
+  std::vector<std::string> notes;
   bool project_trusted = false;
 };
 

@@ -7,18 +7,22 @@
 #include <cmath>
 #include <cstdint>
 
+#include "policy/network.h"
 #include "policy/pattern.h"
+#include "policy/toolrules.h"
 
 namespace cordon::policy {
 namespace {
 
-constexpr std::array<std::string_view, 5> kSections = {"filesystem", "process", "resources",
-                                                       "sandbox", "trust"};
+constexpr std::array<std::string_view, 7> kSections = {
+    "filesystem", "process", "resources", "sandbox", "network", "tools", "trust"};
 
 // Loosest first: the rank of a word is how strict it is.
 constexpr std::string_view kModes[] = {"landlock", "auto", "full"};
 constexpr std::string_view kViolationActions[] = {"errno", "kill"};
 constexpr std::string_view kUnixSockets[] = {"allow", "deny"};
+constexpr std::string_view kContainedCalls[] = {"allow", "ask"};
+constexpr std::string_view kFlow[] = {"off", "ask", "deny"};
 constexpr std::span<const std::string_view> kNoWords;  // not a Choice
 
 // PID_MAX_LIMIT on 64-bit Linux: no pids.max above it means anything.
@@ -30,7 +34,7 @@ constexpr double kMaxOpenFiles = 1073741824;
 constexpr double kMinCpus = 0.01;
 constexpr double kMaxCpus = 1024;
 
-constexpr std::array<Field, 18> kFields = {{
+constexpr std::array<Field, 29> kFields = {{
     {FieldId::AllowRead, "filesystem", "allow_read", FieldKind::PathList, true, "--allow-read",
      "PATH", "Make PATH visible read-only (also inside a denied tree)"},
     {FieldId::DenyRead, "filesystem", "deny_read", FieldKind::PathList, false, "--deny-read",
@@ -75,6 +79,31 @@ constexpr std::array<Field, 18> kFields = {{
      "same as \"errno\"", kViolationActions},
     {FieldId::UnixSockets, "sandbox", "unix_sockets", FieldKind::Choice, false, "--unix-sockets",
      "allow|deny", "Allow or deny socket(AF_UNIX); deny wins", "same as \"allow\"", kUnixSockets},
+    {FieldId::NetAllow, "network", "allow", FieldKind::HostList, true, "--allow-domain", "HOST",
+     "Let the proxy reach HOST (\"example.com\", \"*.example.com\", \"example.com:443\")"},
+    {FieldId::NetDeny, "network", "deny", FieldKind::HostList, false, "--deny-domain", "HOST",
+     "Refuse HOST even when an allow or ask rule matches it"},
+    {FieldId::NetAsk, "network", "ask", FieldKind::HostList, true, "--ask-domain", "HOST",
+     "Ask on cordon's terminal before reaching HOST (denied when there is no terminal)"},
+    {FieldId::NetOpenRanges, "network", "open_ranges", FieldKind::CidrList, true, "--open-range",
+     "CIDR", "Let the proxy connect to addresses in CIDR (loopback, private, link-local ...)"},
+    {FieldId::NetResolve, "network", "resolve", FieldKind::ResolveList, true, "--resolve",
+     "NAME=ADDRESS", "Resolve NAME to ADDRESS in the proxy instead of asking DNS"},
+    {FieldId::ToolsAllow, "tools", "allow", FieldKind::ToolRuleList, true, "", "RULE",
+     "Tool calls allowed without a question (\"Bash(npm run test:*)\", \"Edit(src/**)\")"},
+    {FieldId::ToolsAsk, "tools", "ask", FieldKind::ToolRuleList, false, "", "RULE",
+     "Tool calls that always need a question"},
+    {FieldId::ToolsDeny, "tools", "deny", FieldKind::ToolRuleList, false, "", "RULE",
+     "Tool calls refused"},
+    {FieldId::ToolsTrusted, "tools", "trusted", FieldKind::NameList, true, "", "TOOL",
+     "Tools whose output is trusted (mcp__server, mcp__server__tool; globs)"},
+    {FieldId::ToolsContainedCalls, "tools", "contained_calls", FieldKind::Choice, false, "", "",
+     "A call that stays inside the sandbox needs no rule (allow) or asks (ask); ask wins",
+     "same as \"allow\"", kContainedCalls},
+    {FieldId::ToolsFlow, "tools", "flow", FieldKind::Choice, false, "", "",
+     "Untrusted input + private data + sending out, or a destination seen only in untrusted "
+     "content: off, ask or deny; the strictest wins",
+     "same as \"ask\"", kFlow},
     {FieldId::TrustProjects, "trust", "projects", FieldKind::ProjectList, true, "", "PATH",
      "Workspaces whose .cordon/policy.toml may loosen (user file only)"},
 }};
@@ -134,6 +163,15 @@ PatternList* pattern_list(Policy& policy, FieldId id) {
     case FieldId::EnvPass: return &policy.process.env_pass;
     case FieldId::EnvScrub: return &policy.process.env_scrub;
     case FieldId::Require: return &policy.sandbox.require;
+    case FieldId::NetAllow: return &policy.network.allow;
+    case FieldId::NetDeny: return &policy.network.deny;
+    case FieldId::NetAsk: return &policy.network.ask;
+    case FieldId::NetOpenRanges: return &policy.network.open_ranges;
+    case FieldId::NetResolve: return &policy.network.resolve;
+    case FieldId::ToolsAllow: return &policy.tools.allow;
+    case FieldId::ToolsAsk: return &policy.tools.ask;
+    case FieldId::ToolsDeny: return &policy.tools.deny;
+    case FieldId::ToolsTrusted: return &policy.tools.trusted;
     case FieldId::TrustProjects: return &policy.trust.projects;
     default: return nullptr;
   }
@@ -166,6 +204,8 @@ std::optional<Entry<std::string>>* choice_value(Policy& policy, FieldId id) {
     case FieldId::Mode: return &policy.sandbox.mode;
     case FieldId::OnViolation: return &policy.sandbox.on_violation;
     case FieldId::UnixSockets: return &policy.sandbox.unix_sockets;
+    case FieldId::ToolsContainedCalls: return &policy.tools.contained_calls;
+    case FieldId::ToolsFlow: return &policy.tools.flow;
     default: return nullptr;
   }
 }
@@ -238,6 +278,14 @@ Status check_list_entry(const Field& f, std::string_view value) {
     case FieldKind::NameList: return check_name_pattern(value);
     case FieldKind::ProjectList: return check_project_pattern(value);
     case FieldKind::RequirementList: return check_requirement(value);
+    case FieldKind::HostList: return check_host_pattern(value);
+    case FieldKind::CidrList: return check_address_range(value);
+    case FieldKind::ResolveList: return check_resolve_entry(value);
+    case FieldKind::ToolRuleList: {
+      auto rule = parse_tool_rule(value);
+      if (!rule.ok()) return rule.error();
+      return ok_status();
+    }
     default: return plain_error("expected a list");
   }
 }

@@ -31,6 +31,17 @@ enum class FieldId {
   Require,
   OnViolation,
   UnixSockets,
+  NetAllow,
+  NetDeny,
+  NetAsk,
+  NetOpenRanges,
+  NetResolve,
+  ToolsAllow,
+  ToolsAsk,
+  ToolsDeny,
+  ToolsTrusted,
+  ToolsContainedCalls,
+  ToolsFlow,
   TrustProjects,
 };
 
@@ -44,6 +55,10 @@ enum class FieldKind {
   Number,           // a number, integer or not, in [min, max]
   Choice,           // one of `choices`
   RequirementList,  // names from known_requirements() (pattern.h)
+  HostList,         // "host", "*.suffix", "host:port", "[v6]:port" (policy/network.h)
+  CidrList,         // address ranges: "10.0.0.0/8", "fd00::/8", or one address
+  ResolveList,      // "name=address"; in a file also a table { name = "address" }
+  ToolRuleList,     // Claude Code rules: "Bash(npm test:*)", "Read(~/.ssh/**)" (toolrules.h)
 };
 
 // Duration, Size, Count and Number hold one number, and the smallest that

@@ -66,6 +66,36 @@ std::string source_line(const Source& s, bool project_trusted) {
   return line + "\n";
 }
 
+template <typename T, typename Text>
+std::string toml_array(const std::vector<T>& values, Text text) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) out += (i > 0 ? ", " : "") + text(values[i]);
+  return out + "]";
+}
+
+// [network.limits."HOST"] and [network.credentials.NAME], after the lists.
+// A credential shows where its secret comes from, never the secret.
+std::string network_tables(const Network& network) {
+  std::string out;
+  auto str = [](const std::string& v) { return quoted(v); };
+  for (const HostLimit& l : network.limits) {
+    out += fmt::format("\n[network.limits.{}]  # {}\n", quoted(l.host), where(l.origin));
+    if (!l.ports.empty()) {
+      out += "ports = " + toml_array(l.ports, [](uint16_t p) { return std::to_string(p); }) + "\n";
+    }
+    if (!l.methods.empty()) out += "methods = " + toml_array(l.methods, str) + "\n";
+    if (!l.paths.empty()) out += "paths = " + toml_array(l.paths, str) + "\n";
+  }
+  for (const Credential& c : network.credentials) {
+    out += fmt::format("\n[network.credentials.{}]  # {}\n", c.name, where(c.origin));
+    if (!c.env.empty()) out += "env = " + quoted(c.env) + "\n";
+    if (!c.file.empty()) out += "file = " + quoted(c.file) + "\n";
+    out += "hosts = " + toml_array(c.hosts, str) + "\n";
+    out += "header = " + quoted(c.header) + "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string show(const Policy& effective) {
@@ -112,6 +142,9 @@ std::string show(const Policy& effective) {
     }
     out += "]\n";
   }
+  out += network_tables(effective.network);
+  if (!effective.notes.empty()) out += "\n# Notes:\n";
+  for (const std::string& n : effective.notes) out += "# " + comment_safe(n) + "\n";
   if (!effective.ignored.empty()) out += "\n# Not applied:\n";
   for (const Ignored& i : effective.ignored) {
     const Field* f = field_named(i.field);
