@@ -36,7 +36,7 @@ packages=(
   # IDNA host names for the egress proxy (static archives: libidn2.a and libunistring.a)
   libidn2-dev libunistring-dev
   # tests, demo and benchmarks: peers to compare with, and what probes use
-  bubblewrap hyperfine curl git python3 iproute2 procps util-linux nftables strace
+  bubblewrap hyperfine curl git python3 openssl iproute2 procps util-linux nftables strace
   # useradd/usermod (priority "required" on Debian, listed so that a
   # trimmed image still gets it)
   passwd
