@@ -121,6 +121,13 @@ const DefaultList kDefaults[] = {
     {FieldId::UnixSockets,
      "socket(AF_UNIX) is allowed: in full mode such sockets reach only the sandbox.",
      {"allow"}},
+    {FieldId::ToolsContainedCalls,
+     "A tool call that stays inside the sandbox's boundary needs no rule.",
+     {"allow"}},
+    {FieldId::ToolsFlow,
+     "Untrusted input + private data + sending out, or a destination seen only in untrusted "
+     "content: ask.",
+     {"ask"}},
 };
 
 struct Rendered {

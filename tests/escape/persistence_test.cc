@@ -22,6 +22,8 @@ namespace {
 
 // A comment in every format cordon might read (a project policy is TOML).
 constexpr const char* kOriginal = "# original content\n";
+// A settings file cordon reads itself (.claude/settings.json) must parse.
+constexpr const char* kOriginalJson = "{}\n";
 
 enum class Kind { File, Dir };
 enum class Before { Exists, Missing };
@@ -107,7 +109,10 @@ class PersistenceEscape : public testing::TestWithParam<Param> {
       if (exists_before()) s.ws.write(path(), kOriginal);
       s.ws.write(beside("evil"), "evil\n");
     } else {
-      if (exists_before()) s.ws.write(inner(), kOriginal, 0755);
+      if (exists_before()) {
+        const bool json = inner().size() > 5 && inner().substr(inner().size() - 5) == ".json";
+        s.ws.write(inner(), json ? kOriginalJson : kOriginal, 0755);
+      }
       s.ws.write(beside("evil.d") + "/" + prot().inner, "evil\n", 0755);
     }
   }

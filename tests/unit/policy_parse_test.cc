@@ -217,9 +217,9 @@ TEST_P(PolicyParseError, SaysWhereAndWhatWasExpected) {
 }
 
 const ErrorCase kErrors[] = {
-    {"UnknownSection", "[network]\nallow = []\n",
-     "p.toml:1:2: unknown section [network]; expected [filesystem], [process], [resources], "
-     "[sandbox] or [trust]"},
+    {"UnknownSection", "[networking]\nallow = []\n",
+     "p.toml:1:2: unknown section [networking]; expected [filesystem], [process], [resources], "
+     "[sandbox], [network], [tools] or [trust]"},
     {"UnknownKey", "[filesystem]\n\n  alow_read = []\n",
      "p.toml:3:3: unknown key \"alow_read\" in [filesystem]; expected one of allow_read, "
      "deny_read, allow_write, deny_write"},

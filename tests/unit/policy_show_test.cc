@@ -163,7 +163,11 @@ TEST(PolicyShow, EmptyPolicyStillShowsEverySection) {
             "# tmpfs_size: not set (the kernel's tmpfs default, half of the memory)\n"
             "\n[sandbox]\n# mode: not set (same as \"auto\")\nrequire = []\n"
             "# on_violation: not set (same as \"errno\")\n"
-            "# unix_sockets: not set (same as \"allow\")\n\n[trust]\nprojects = []\n");
+            "# unix_sockets: not set (same as \"allow\")\n\n"
+            "[network]\nallow = []\ndeny = []\nask = []\nopen_ranges = []\nresolve = []\n\n"
+            "[tools]\nallow = []\nask = []\ndeny = []\ntrusted = []\n"
+            "# contained_calls: not set (same as \"allow\")\n# flow: not set (same as \"ask\")\n\n"
+            "[trust]\nprojects = []\n");
   EXPECT_TRUE(parse_policy(text, "empty", Layer::User).ok());
 }
 
