@@ -85,7 +85,13 @@ class Engine {
   ProxyConfig config_;
   std::vector<std::vector<std::string>> credential_patterns_;  // canonical, per credential
   std::unique_ptr<asio::io_context> io_ = std::make_unique<asio::io_context>(1);
-  PipePool pipes_;
+  // 1 MiB pipes: a splice moves up to 1 MiB per call, and the relay then
+  // reached its best ratio to direct loopback (bench/RESULTS.md, Egress).
+  // Pipes are taken only while bytes are in flight, so an unprivileged
+  // supervisor stays inside /proc/sys/fs/pipe-user-pages-soft (64 MiB) up to
+  // ~64 tunnels moving data at the same instant; past it the kernel gives
+  // smaller pipes, and the relay still works, with more calls per byte.
+  PipePool pipes_{16, 1 << 20};
   asio::thread_pool resolvers_{4};
   asio::thread_pool asker_{1};  // one question at a time
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
