@@ -172,9 +172,6 @@ std::optional<std::string> normalize_path(std::string_view path, std::string* wh
       if (v == '/') return refuse("the path holds an encoded '/' (%2F)");
       if (v == '\\') return refuse("the path holds an encoded '\\' (%5C)");
       if (v == 0) return refuse("the path holds an encoded NUL (%00)");
-      if (v == '%' && i + 2 < path.size() && is_hex(path[i + 1]) && is_hex(path[i + 2])) {
-        return refuse("the path is encoded twice (\"%25\" followed by hex digits)");
-      }
       if (v == 0xc0 || v == 0xc1) {
         return refuse("the path holds an overlong UTF-8 lead byte (%C0 or %C1)");
       }
@@ -195,6 +192,16 @@ std::optional<std::string> normalize_path(std::string_view path, std::string* wh
       decoded += static_cast<char>(c);
     } else {
       decoded += fmt::format("%{:02X}", c);
+    }
+  }
+
+  // Double encoding, checked on the decoded text: "%25" followed by two hex
+  // digits is "%XX" to a server that decodes twice, and the digits may
+  // themselves have been escaped ("%252%46" is "%252F" after pass 1, so "/"
+  // after two decodings).
+  for (size_t at = decoded.find("%25"); at != std::string::npos; at = decoded.find("%25", at + 1)) {
+    if (at + 4 < decoded.size() && is_hex(decoded[at + 3]) && is_hex(decoded[at + 4])) {
+      return refuse("the path is encoded twice (\"%25\" followed by hex digits)");
     }
   }
 
@@ -286,6 +293,19 @@ Decision decide(const Rules& rules, const Request& request) {
 // speaks of the address only ("resolves to 127.0.0.1 (loopback)").
 Decision check_address(const Rules& rules, const std::string& /*host*/, const IpAddress& resolved) {
   Range range = classify(resolved);
+  IpAddress plain = resolved.unmapped();
+  // A deny rule naming this very address (with no port, method or path
+  // limits, which are not known here) denies every name that resolves to
+  // it, public or not: "deny 203.0.113.7" means the address.
+  for (const auto& rule : rules.deny) {
+    if (!rule.ports.empty() || !rule.methods.empty() || !rule.path_prefixes.empty()) continue;
+    auto literal = IpAddress::parse(rule.pattern);
+    if (literal && literal->unmapped() == plain) {
+      return {Verdict::Deny, rule_name("deny", rule),
+              fmt::format("resolves to {} ({}), which is denied by {}", resolved.str(),
+                          range_name(range), rule_name("deny", rule))};
+    }
+  }
   if (range == Range::Public) {
     return {Verdict::Allow, "no rule", fmt::format("resolves to {} (public)", resolved.str())};
   }
@@ -296,7 +316,6 @@ Decision check_address(const Rules& rules, const std::string& /*host*/, const Ip
                           range_name(range), cidr.str())};
     }
   }
-  IpAddress plain = resolved.unmapped();
   for (const auto& rule : rules.allow) {
     auto literal = IpAddress::parse(rule.pattern);
     if (literal && literal->unmapped() == plain) {

@@ -62,7 +62,9 @@ Decision decide(const Rules& rules, const Request& request);
 // The range check after resolution: Allow for a public address; for any other
 // range Deny with reason "resolves to 169.254.169.254 (link-local)", unless an
 // open range contains the address or an allow rule's pattern is that exact IP
-// literal (an IPv4-mapped IPv6 address counts as its IPv4 address).
+// literal (an IPv4-mapped IPv6 address counts as its IPv4 address). Before
+// all that, a deny rule whose pattern is that exact address (and that has no
+// ports, methods or paths) denies, whatever the range.
 Decision check_address(const Rules& rules, const std::string& host, const IpAddress& resolved);
 
 // The path used for path-prefix rules: percent-encoded unreserved characters

@@ -325,6 +325,25 @@ TEST(EgressCheckAddress, AnAllowRuleForTheExactAddressOpensIt) {
   EXPECT_EQ(check_address(rules, "x", ip("169.254.169.254")).verdict, Verdict::Deny);
 }
 
+TEST(EgressCheckAddress, ADenyRuleForTheExactAddressDeniesNamesResolvingToIt) {
+  Rules rules;
+  rules.allow = {rule("*.example.com"), rule("10.0.0.5")};
+  rules.deny = {rule("93.184.216.34"), rule("10.0.0.5"), rule("8.8.8.8", {53})};
+  rules.open_ranges = {Cidr::parse("10.0.0.0/8").value()};
+  auto d = check_address(rules, "www.example.com", ip("93.184.216.34"));
+  EXPECT_EQ(d.verdict, Verdict::Deny);
+  EXPECT_EQ(d.rule, "deny 93.184.216.34 (policy.toml:7)");
+  EXPECT_EQ(d.reason,
+            "resolves to 93.184.216.34 (public), which is denied by deny 93.184.216.34 "
+            "(policy.toml:7)");
+  EXPECT_EQ(check_address(rules, "x", ip("::ffff:93.184.216.34")).verdict, Verdict::Deny);
+  // Deny wins over an open range and an allow rule for the same address.
+  EXPECT_EQ(check_address(rules, "x", ip("10.0.0.5")).verdict, Verdict::Deny);
+  EXPECT_EQ(check_address(rules, "x", ip("10.0.0.6")).verdict, Verdict::Allow);
+  // A deny rule limited to ports cannot be applied without the port: decide() did.
+  EXPECT_EQ(check_address(rules, "x", ip("8.8.8.8")).verdict, Verdict::Allow);
+}
+
 // ---- path normal form ---------------------------------------------------------
 
 TEST(EgressPath, NormalForms) {
@@ -353,6 +372,9 @@ TEST(EgressPath, NormalForms) {
       {"/a%3fb", "/a%3Fb"},  // reserved escapes keep their meaning, upper-case hex
       {"/a%3Fb", "/a%3Fb"},
       {"/a%20b", "/a%20b"},
+      {"/100%25", "/100%25"},  // a literal '%' not followed by hex digits
+      {"/100%25/x", "/100%25/x"},
+      {"/a%25zz", "/a%25zz"},
       {"/caf%c3%a9", "/caf%C3%A9"},
       {"/a{b}|c", "/a%7Bb%7D%7Cc"},  // raw characters a path may not hold are escaped
       {"/a%7Bb", "/a%7Bb"},
@@ -387,6 +409,10 @@ TEST(EgressPath, RefusalsSayWhy) {
       {"/a%00b", "the path holds an encoded NUL (%00)"},
       {"/a%252e%252e/b", "the path is encoded twice (\"%25\" followed by hex digits)"},
       {"/a%252F", "the path is encoded twice (\"%25\" followed by hex digits)"},
+      // The digits after "%25" escaped too (found by fuzz_path).
+      {"/a%252%46", "the path is encoded twice (\"%25\" followed by hex digits)"},
+      {"/a%25%32%46", "the path is encoded twice (\"%25\" followed by hex digits)"},
+      {"/a%255%42", "the path is encoded twice (\"%25\" followed by hex digits)"},
       {"/a/%c0%ae%c0%ae/b", "the path holds an overlong UTF-8 lead byte (%C0 or %C1)"},
       {"/a/%C1%9C", "the path holds an overlong UTF-8 lead byte (%C0 or %C1)"},
       {"/a%", "the path ends in an incomplete escape"},
