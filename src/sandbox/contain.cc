@@ -133,6 +133,12 @@ Result<UniqueFd> open_pty(const char* ptmx, int* slave_out) {
   if (ioctl(master.get(), TIOCSPTLCK, &unlock) != 0) return sys_error("unlock pty");
   int slave = ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY);
   if (slave < 0) return sys_error("open pty peer");
+  // The caller's window size, set before the command can ask for it (the
+  // supervisor sets it too, and again on every SIGWINCH, but only once it
+  // has the master: the command may have started by then). Stdin is still
+  // the caller's terminal here.
+  struct winsize ws {};
+  if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) ioctl(master.get(), TIOCSWINSZ, &ws);
   *slave_out = slave;
   return master;
 }
