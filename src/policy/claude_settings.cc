@@ -152,6 +152,7 @@ class Reader {
     return ok_status();
   }
 
+ private:
   std::string_view text_;
   const std::string& source_;
   Layer layer_;
