@@ -142,9 +142,9 @@ int run(const HookArgs& args) {
       d.line = 0;
     }
   }
-  session->state().events.push_back(
-      fmt::format("{} {}: {}", call->tool, policy::call_verdict_name(d.verdict), d.reason)
-          .substr(0, 400));
+  guard::record_decision(
+      session->state(),
+      fmt::format("{} {}: {}", call->tool, policy::call_verdict_name(d.verdict), d.reason));
   (void)session->save();
 
   nlohmann::json specific = {{"hookEventName", "PreToolUse"},

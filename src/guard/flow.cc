@@ -166,6 +166,10 @@ void record_prompt(SessionState& s, std::string_view prompt) {
   add_event(s, "prompt");
 }
 
+void record_decision(SessionState& s, std::string_view line) {
+  add_event(s, std::string(line.substr(0, 400)));
+}
+
 void record_result(SessionState& s, const policy::CallPolicy& policy, const policy::ToolCall& call,
                    const nlohmann::json& response, const std::vector<std::string>& trusted_tools) {
   const std::string& tool = call.tool;

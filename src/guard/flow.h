@@ -46,6 +46,8 @@ void record_result(SessionState& s, const policy::CallPolicy& policy, const poli
                    const nlohmann::json& response, const std::vector<std::string>& trusted_tools);
 // The user's prompt (UserPromptSubmit): its destinations become trusted.
 void record_prompt(SessionState& s, std::string_view prompt);
+// A decision on a call (PreToolUse), as one line of the bounded event log.
+void record_decision(SessionState& s, std::string_view line);
 
 struct FlowFinding {
   bool hit = false;
