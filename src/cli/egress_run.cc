@@ -1,10 +1,8 @@
 #include "cli/egress_run.h"
 
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -20,6 +18,7 @@
 #include "policy/edit.h"
 #include "policy/network.h"
 #include "sandbox/contain.h"
+#include "sandbox/fds.h"
 
 namespace cordon::cli {
 
@@ -79,22 +78,6 @@ Result<std::string> read_secret(const policy::Credential& c, const std::string& 
                                    policy::origin_text(c.origin), path));
   }
   return line;
-}
-
-Result<UniqueFd> host_loopback_listener(uint16_t* port) {
-  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!fd) return sys_error("socket for the egress listener");
-  struct sockaddr_in addr {};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-      listen(fd.get(), SOMAXCONN) != 0 ||
-      getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    return sys_error("listen on the host's loopback for the egress proxy");
-  }
-  *port = ntohs(addr.sin_port);
-  return fd;
 }
 
 const char* entry_text(egress::Entry e) {
@@ -233,9 +216,9 @@ Result<std::unique_ptr<EgressRun>> EgressRun::create(const policy::Policy& polic
     // No network namespace of our own: the listeners are on the host's
     // loopback, on ports the kernel picks, and Landlock lets the sandbox
     // connect to those ports only.
-    auto http = host_loopback_listener(&st->http_port);
+    auto http = sandbox::loopback_listener(0, &st->http_port);
     if (!http.ok()) return http.error();
-    auto socks = host_loopback_listener(&st->socks_port);
+    auto socks = sandbox::loopback_listener(0, &st->socks_port);
     if (!socks.ok()) return socks.error();
     st->proxy->add_http_listener(std::move(*http));
     st->proxy->add_socks_listener(std::move(*socks));

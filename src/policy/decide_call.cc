@@ -47,6 +47,7 @@ struct CallPolicy::Impl {
   shell::BashRules bash;
   egress::Rules net;
   std::vector<std::string> allow_read, deny_read, allow_write, deny_write;
+  std::vector<std::string> workspace;  // {ctx.workspace}: a list, as cover() takes
   bool contained_allow = true;
 
   static CallDecision decided(CallVerdict v, std::string reason, const ToolRule* r, bool outside) {
@@ -75,12 +76,12 @@ struct CallPolicy::Impl {
 
   [[nodiscard]] bool readable(const std::string& path) const {
     int allow =
-        std::max({cover(allow_read, path), cover(allow_write, path), cover({ctx.workspace}, path)});
+        std::max({cover(allow_read, path), cover(allow_write, path), cover(workspace, path)});
     return allow >= 0 && allow > cover(deny_read, path);
   }
 
   [[nodiscard]] bool writable(const std::string& path) const {
-    int allow = std::max(cover(allow_write, path), cover({ctx.workspace}, path));
+    int allow = std::max(cover(allow_write, path), cover(workspace, path));
     return allow >= 0 && cover(deny_write, path) < 0 && cover(deny_read, path) < allow;
   }
 
@@ -356,6 +357,7 @@ CallPolicy::CallPolicy(const Policy& policy, const CallContext& context)
       out.push_back(absolute_pattern(e.value, context.home, context.workspace));
     return out;
   };
+  m.workspace = {context.workspace};
   m.allow_read = abs_all(policy.filesystem.allow_read);
   m.deny_read = abs_all(policy.filesystem.deny_read);
   m.allow_write = abs_all(policy.filesystem.allow_write);

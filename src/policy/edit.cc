@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "policy/load.h"
+#include "policy/pattern.h"
 
 namespace cordon::policy {
 namespace {
@@ -41,15 +42,6 @@ std::string line_at(std::string_view text, size_t start) {
       text.substr(start, end == std::string_view::npos ? text.size() - start : end - start));
 }
 
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
 Result<std::string> with_allowed_host(std::string_view text, const std::string& source,
@@ -62,7 +54,7 @@ Result<std::string> with_allowed_host(std::string_view text, const std::string& 
                                    e.source().begin.column, e.description()));
   }
   std::string out(text);
-  const std::string entry = quoted(host);
+  const std::string entry = toml_string(host);
   const std::string note = comment.empty() ? "" : fmt::format("  # {}", comment);
   const toml::node* network = doc.get("network");
   auto append_section = [&]() {

@@ -55,6 +55,10 @@ std::span<const std::string_view> known_requirements();
 // One of known_requirements(), exactly (case matters).
 Status check_requirement(std::string_view name);
 
+// A TOML basic string ("a \"b\""), with quotes, backslashes and control
+// bytes escaped, so that the result is TOML whatever the text holds.
+std::string toml_string(std::string_view text);
+
 // True when the text holds a glob character (*, ? or [).
 bool has_glob(std::string_view text);
 

@@ -7,28 +7,11 @@
 #include <utility>
 
 #include "policy/load.h"
+#include "policy/pattern.h"
 #include "policy/schema.h"
 
 namespace cordon::policy {
 namespace {
-
-// A TOML basic string. Patterns hold no control bytes (the parser refuses
-// them), but escape them anyway so that the output is TOML whatever it holds.
-std::string quoted(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20 || u == 0x7f) {
-      out += fmt::format("\\u{:04x}", u);
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 // Comments end at the newline; a source name must not start a new TOML line.
 std::string comment_safe(std::string text) {
@@ -46,7 +29,7 @@ std::string toml_value(const Field& f, const std::string& text) {
                text.find_first_not_of("0123456789") == std::string::npos;
   bool bare = bytes || f.kind == FieldKind::Duration || f.kind == FieldKind::Count ||
               f.kind == FieldKind::Number;
-  return bare ? text : quoted(text);
+  return bare ? text : toml_string(text);
 }
 
 // "resources.memory" -> its row, or nullptr.
@@ -77,9 +60,9 @@ std::string toml_array(const std::vector<T>& values, Text text) {
 // A credential shows where its secret comes from, never the secret.
 std::string network_tables(const Network& network) {
   std::string out;
-  auto str = [](const std::string& v) { return quoted(v); };
+  auto str = [](const std::string& v) { return toml_string(v); };
   for (const HostLimit& l : network.limits) {
-    out += fmt::format("\n[network.limits.{}]  # {}\n", quoted(l.host), where(l.origin));
+    out += fmt::format("\n[network.limits.{}]  # {}\n", toml_string(l.host), where(l.origin));
     if (!l.ports.empty()) {
       out += "ports = " + toml_array(l.ports, [](uint16_t p) { return std::to_string(p); }) + "\n";
     }
@@ -88,10 +71,10 @@ std::string network_tables(const Network& network) {
   }
   for (const Credential& c : network.credentials) {
     out += fmt::format("\n[network.credentials.{}]  # {}\n", c.name, where(c.origin));
-    if (!c.env.empty()) out += "env = " + quoted(c.env) + "\n";
-    if (!c.file.empty()) out += "file = " + quoted(c.file) + "\n";
+    if (!c.env.empty()) out += "env = " + toml_string(c.env) + "\n";
+    if (!c.file.empty()) out += "file = " + toml_string(c.file) + "\n";
     out += "hosts = " + toml_array(c.hosts, str) + "\n";
-    out += "header = " + quoted(c.header) + "\n";
+    out += "header = " + toml_string(c.header) + "\n";
   }
   return out;
 }
@@ -115,7 +98,7 @@ std::string show(const Policy& effective) {
       if (const auto* n = number_value(effective, f.id); n != nullptr && *n) {
         value.emplace(toml_value(f, number_text(f, (*n)->value)), &(*n)->origin);
       } else if (const auto* c = choice_value(effective, f.id); c != nullptr && *c) {
-        value.emplace(quoted((*c)->value), &(*c)->origin);
+        value.emplace(toml_string((*c)->value), &(*c)->origin);
       }
       if (value) {
         out += fmt::format("{} = {}  # {}\n", f.key, value->first, where(*value->second));
@@ -133,7 +116,7 @@ std::string show(const Policy& effective) {
     std::vector<std::string> items;
     size_t width = 0;
     for (const auto& e : list) {
-      items.push_back(quoted(e.value) + ",");
+      items.push_back(toml_string(e.value) + ",");
       width = std::max(width, items.back().size());
     }
     out += fmt::format("{} = [\n", f.key);
@@ -148,7 +131,7 @@ std::string show(const Policy& effective) {
   if (!effective.ignored.empty()) out += "\n# Not applied:\n";
   for (const Ignored& i : effective.ignored) {
     const Field* f = field_named(i.field);
-    std::string value = f != nullptr ? toml_value(*f, i.value) : quoted(i.value);
+    std::string value = f != nullptr ? toml_value(*f, i.value) : toml_string(i.value);
     out += fmt::format("# ignored ({}): {} = {}  # {}\n", comment_safe(i.reason), i.field,
                        comment_safe(value), where(i.origin));
   }

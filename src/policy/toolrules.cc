@@ -9,6 +9,7 @@
 #include <array>
 
 #include "egress/host.h"
+#include "policy/load.h"
 #include "policy/pattern.h"
 
 namespace cordon::policy {
@@ -24,20 +25,6 @@ constexpr std::array<std::string_view, 1> kBareTools = {"WebSearch"};
 bool name_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
          c == '-';
-}
-
-// Splits "/a/b/c" into {"a", "b", "c"}.
-std::vector<std::string_view> components(std::string_view path) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < path.size()) {
-    while (i < path.size() && path[i] == '/') ++i;
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    if (j > i) out.push_back(path.substr(i, j - i));
-    i = j;
-  }
-  return out;
 }
 
 // Matches pattern components [pi..] against path components [ti..]; a
@@ -60,25 +47,6 @@ bool match_from(const std::vector<std::string_view>& p, size_t pi,
     ++ti;
   }
   return true;
-}
-
-// Lexically normalised absolute path: "." and ".." resolved, "//" collapsed.
-std::string normalise(std::string_view path) {
-  std::vector<std::string_view> out;
-  for (std::string_view c : components(path)) {
-    if (c == ".") continue;
-    if (c == "..") {
-      if (!out.empty()) out.pop_back();
-      continue;
-    }
-    out.push_back(c);
-  }
-  std::string s;
-  for (auto c : out) {
-    s += '/';
-    s += c;
-  }
-  return s.empty() ? "/" : s;
 }
 
 std::string join(std::string_view dir, std::string_view rel) {
@@ -200,23 +168,16 @@ std::string absolute_path_pattern(std::string_view pattern, std::string_view hom
 }
 
 bool path_pattern_matches(std::string_view absolute_pattern, std::string_view path) {
-  auto p = components(absolute_pattern);
-  auto t = components(path);
+  auto p = path_components(absolute_pattern);
+  auto t = path_components(path);
   // A leading "**" (from "name" at any depth) may also match nothing.
   return match_from(p, 0, t, 0, 0);
 }
 
 std::string canonical_target(std::string_view path, std::string_view home, std::string_view cwd,
                              std::string* lexical) {
-  std::string abs;
-  if (path == "~" || path.starts_with("~/")) {
-    abs = join(home, path.substr(std::min<size_t>(2, path.size())));
-  } else if (path.starts_with("/")) {
-    abs = std::string(path);
-  } else {
-    abs = join(cwd, path);
-  }
-  abs = normalise(abs);
+  // "~" expanded, relative to cwd, ".." resolved: as a policy path is.
+  std::string abs = absolute_pattern(path, home, cwd);
   if (lexical != nullptr) *lexical = abs;
   // realpath() of the longest prefix that exists; the rest as written.
   std::string head = abs;
@@ -224,9 +185,8 @@ std::string canonical_target(std::string_view path, std::string_view home, std::
   for (int i = 0; i < 4096; ++i) {
     char buf[PATH_MAX];
     if (::realpath(head.c_str(), buf) != nullptr) {
-      std::string out = buf;
-      if (!tail.empty()) out = normalise(join(out, tail));
-      return out;
+      // `tail` comes from a normalised path: no "." or ".." to resolve.
+      return tail.empty() ? std::string(buf) : join(buf, tail);
     }
     size_t slash = head.rfind('/');
     if (slash == std::string::npos || head == "/") break;

@@ -9,7 +9,6 @@
 #include <linux/capability.h>
 #include <linux/securebits.h>
 #include <net/if.h>
-#include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -71,20 +70,6 @@ Status bring_up_loopback() {
   errno = saved;
   if (rc != 0) return sys_error("bring up loopback");
   return {};
-}
-
-// A TCP listener on 127.0.0.1:port of the sandbox's own loopback.
-Result<UniqueFd> loopback_listener(uint16_t port) {
-  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!fd) return sys_error("socket for the egress listener");
-  struct sockaddr_in addr {};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    return sys_error("bind the egress listener to 127.0.0.1:" + std::to_string(port));
-  if (listen(fd.get(), SOMAXCONN) != 0) return sys_error("listen on the egress listener");
-  return fd;
 }
 
 Status pass_egress_listeners(int sock) {

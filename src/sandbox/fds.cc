@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,6 +10,25 @@
 #include <cstring>
 
 namespace cordon::sandbox {
+
+Result<UniqueFd> loopback_listener(uint16_t port, uint16_t* bound_port) {
+  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd) return sys_error("socket for the egress listener");
+  struct sockaddr_in addr {};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0)
+    return sys_error("bind the egress listener to 127.0.0.1:" + std::to_string(port));
+  if (listen(fd.get(), SOMAXCONN) != 0) return sys_error("listen on the egress listener");
+  if (bound_port != nullptr) {
+    if (getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+      return sys_error("read the egress listener's port");
+    *bound_port = ntohs(addr.sin_port);
+  }
+  return fd;
+}
 
 Status send_message(int sock, const std::string& data, int fd) {
   struct iovec iov {};

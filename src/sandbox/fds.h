@@ -2,6 +2,7 @@
 // socketpair, and closing everything a command must not inherit.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,12 @@ struct Message {
   UniqueFd fd;
 };
 Result<Message> receive_message(int sock);
+
+// A listening TCP socket on 127.0.0.1:port of the calling process's network
+// namespace (port 0: one the kernel picks, returned in *bound_port), for
+// the egress proxy: made inside the sandbox in full mode, on the host's
+// loopback in Landlock mode.
+Result<UniqueFd> loopback_listener(uint16_t port, uint16_t* bound_port = nullptr);
 
 // Closes every fd except those listed (which must be sorted ascending).
 Status close_all_except(const std::vector<int>& keep);
