@@ -6,7 +6,10 @@
 
 #include <array>
 #include <cctype>
+#include <functional>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "shell/analyze.h"
 
@@ -594,14 +597,73 @@ std::string_view basename_of(std::string_view path) {
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
-bool tool_has_flags(std::string_view tool) {
-  for (const ExecFlag& row : kTable) {
-    if (row.tools != "*" && row.match != FlagMatch::Targets && contains_alt(row.tools, tool)) {
-      return true;
-    }
+namespace {
+
+// The rows each tool name can hit, built once from the table: a command's
+// scan then looks at its own tool's rows instead of comparing the tool list
+// of every row (which was most of the analysis time). Each list is in table
+// order, as the scan over the whole table reported its hits.
+struct RowIndex {
+  // Per tool name in a row's `tools`: the rows naming it (Targets rows
+  // excepted: write_targets() reports them) merged with the Env rows,
+  // which apply to any command.
+  std::unordered_map<std::string_view, std::vector<std::uint16_t>> by_tool;
+  std::vector<std::uint16_t> any_tool;  // the Env rows: a tool no row names
+  // Tools with a row of their own (not "*", not Targets): tool_has_flags().
+  std::unordered_set<std::string_view> with_flags;
+};
+
+void for_each_alt(std::string_view alts, const std::function<void(std::string_view)>& f) {
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t bar = alts.find('|', start);
+    f(alts.substr(start, bar == std::string_view::npos ? alts.npos : bar - start));
+    if (bar == std::string_view::npos) return;
+    start = bar + 1;
   }
-  return false;
 }
+
+RowIndex build_row_index() {
+  static_assert(kTable.size() < 0xffff);
+  RowIndex idx;
+  for (const ExecFlag& row : kTable) {
+    for_each_alt(row.tools, [&](std::string_view tool) {
+      idx.by_tool.try_emplace(tool);
+      if (row.tools != "*" && row.match != FlagMatch::Targets) idx.with_flags.insert(tool);
+    });
+  }
+  for (std::size_t r = 0; r < kTable.size(); ++r) {
+    const ExecFlag& row = kTable[r];
+    const auto at = static_cast<std::uint16_t>(r);
+    if (row.match == FlagMatch::Env) {
+      idx.any_tool.push_back(at);
+      for (auto& [tool, rows] : idx.by_tool) rows.push_back(at);
+      continue;
+    }
+    if (row.match == FlagMatch::Targets) continue;
+    for_each_alt(row.tools, [&](std::string_view tool) {
+      std::vector<std::uint16_t>& rows = idx.by_tool[tool];
+      // A tool named twice in one row's list is still one row.
+      if (rows.empty() || rows.back() != at) rows.push_back(at);
+    });
+  }
+  return idx;
+}
+
+const RowIndex& row_index() {
+  static const RowIndex idx = build_row_index();
+  return idx;
+}
+
+const std::vector<std::uint16_t>& rows_for(std::string_view tool) {
+  const RowIndex& idx = row_index();
+  auto it = idx.by_tool.find(tool);
+  return it != idx.by_tool.end() ? it->second : idx.any_tool;
+}
+
+}  // namespace
+
+bool tool_has_flags(std::string_view tool) { return row_index().with_flags.contains(tool); }
 
 std::vector<FlagHit> scan_exec_flags(const std::vector<Arg>& argv,
                                      const std::vector<std::string>& env) {
@@ -610,14 +672,14 @@ std::vector<FlagHit> scan_exec_flags(const std::vector<Arg>& argv,
   std::string_view tool = basename_of(argv[0].text);
   std::size_t sub_at = std::string::npos;
   std::string_view sub;
-  for (std::size_t r = 0; r < kTable.size(); ++r) {
+  const bool tar = tool == "tar" || tool == "gtar" || tool == "bsdtar";
+  // Only the rows that name this tool (and the Env rows): see RowIndex.
+  for (std::size_t r : rows_for(tool)) {
     const ExecFlag& row = kTable[r];
-    if (row.match == FlagMatch::Targets || row.match == FlagMatch::Operand) {
-      // writes, reported by write_targets(); dd of= also here as a flag
-      if (row.match == FlagMatch::Operand && contains_alt(row.tools, tool)) {
-        for (std::size_t i = 1; i < argv.size(); ++i) {
-          if (argv[i].text.starts_with(row.flag)) hits.push_back({r, argv[i].text});
-        }
+    if (row.match == FlagMatch::Operand) {
+      // dd of=: a write, reported by write_targets(), and here as a flag
+      for (std::size_t i = 1; i < argv.size(); ++i) {
+        if (argv[i].text.starts_with(row.flag)) hits.push_back({r, argv[i].text});
       }
       continue;
     }
@@ -627,7 +689,6 @@ std::vector<FlagHit> scan_exec_flags(const std::vector<Arg>& argv,
       }
       continue;
     }
-    if (!contains_alt(row.tools, tool)) continue;
     // The range of arguments the row looks at.
     std::size_t begin = 1;
     std::size_t end = argv.size();
@@ -668,8 +729,7 @@ std::vector<FlagHit> scan_exec_flags(const std::vector<Arg>& argv,
       if (a == "--" && row.match != FlagMatch::Word) break;
       bool option = is_option(argv[i]);
       // tar's first argument may be a bundle without the dash (tar xIf ...).
-      bool tar_bundle = i == 1 && !option && row.match == FlagMatch::Short &&
-                        contains_alt("tar|gtar|bsdtar", tool) && !a.empty() &&
+      bool tar_bundle = i == 1 && !option && row.match == FlagMatch::Short && tar && !a.empty() &&
                         a.find_first_of("/.") == std::string::npos;
       switch (row.match) {
         case FlagMatch::Short:

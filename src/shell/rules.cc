@@ -23,9 +23,10 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// argv as the matcher sees it: arguments separated by kSep.
-std::string subject(const std::vector<Arg>& argv, std::size_t from, std::string_view first) {
-  std::string s;
+// argv as the matcher sees it: arguments separated by kSep, into `s`.
+void subject_into(std::string& s, const std::vector<Arg>& argv, std::size_t from,
+                  std::string_view first) {
+  s.clear();
   for (std::size_t i = from; i < argv.size(); ++i) {
     if (i > from) s += kSep;
     if (i == from && !first.empty()) {
@@ -36,6 +37,11 @@ std::string subject(const std::vector<Arg>& argv, std::size_t from, std::string_
       s += kDynamic;
     }
   }
+}
+
+std::string subject(const std::vector<Arg>& argv, std::size_t from, std::string_view first) {
+  std::string s;
+  subject_into(s, argv, from, first);
   return s;
 }
 
@@ -255,11 +261,16 @@ const BashPattern* BashRules::match(RuleList which, const Command& c) const {
     }
     return nullptr;
   }
+  // The subject is built in a buffer kept per thread: a lookup allocates
+  // nothing once it has grown (a decision makes three per command).
+  thread_local std::string s;
   auto try_name = [&](std::string_view name) -> const BashPattern* {
-    std::string s = subject(c.argv, 0, name);
+    auto it = l.by_first.find(name);
+    if (it == l.by_first.end() && l.generic.empty()) return nullptr;
+    subject_into(s, c.argv, 0, name);
     const BashPattern* best = nullptr;
     std::uint32_t best_idx = 0;
-    if (auto it = l.by_first.find(name); it != l.by_first.end()) {
+    if (it != l.by_first.end()) {
       for (std::uint32_t i : it->second) {
         if (matches(l.patterns[i], s)) {
           best = &l.patterns[i];

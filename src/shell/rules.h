@@ -23,10 +23,10 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "shell/analyze.h"
@@ -81,7 +81,12 @@ class BashRules {
  private:
   struct List {
     std::vector<BashPattern> patterns;
-    std::map<std::string, std::vector<std::uint32_t>, std::less<>> by_first;
+    // Hashed, looked up by string_view without a copy.
+    struct NameHash {
+      using is_transparent = void;  // NOLINT(readability-identifier-naming): the standard's name
+      std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    std::unordered_map<std::string, std::vector<std::uint32_t>, NameHash, std::equal_to<>> by_first;
     std::vector<std::uint32_t> generic;  // first word has a wildcard: tried for every command
     bool any = false;
   };
