@@ -6,6 +6,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
 #include <unordered_map>
 #include <variant>
 
@@ -36,19 +40,84 @@ const char* call_verdict_name(CallVerdict v) {
 
 struct CallPolicy::Impl {
   CallContext ctx;
+  // An absolute path pattern, split into components once: `parts` are
+  // views into `abs`, filled when the policy is complete (split_all) and
+  // valid as long as the Impl, which never moves its vectors after that.
+  struct PathPattern {
+    std::string abs;
+    std::vector<std::string_view> parts;
+    // How many leading parts have no glob character: each matches only a
+    // path component equal to it.
+    size_t literal = 0;
+
+    void split() {
+      parts = path_components(abs);
+      literal = 0;
+      while (literal < parts.size() &&
+             parts[literal].find_first_of("*?[") == std::string_view::npos) {
+        ++literal;
+      }
+    }
+
+    // path_components_match(parts, path), with the literal parts compared
+    // as strings first, the deepest first (where patterns differ most:
+    // "~/.ssh" and "~/.aws" share all but the last), so that most patterns
+    // are ruled out without running a glob.
+    [[nodiscard]] bool covers(std::span<const std::string_view> path) const {
+      if (path.size() < literal) return false;
+      for (size_t i = literal; i-- > 0;) {
+        if (parts[i] != path[i]) return false;
+      }
+      return path_components_match(std::span(parts).subspan(literal), path.subspan(literal));
+    }
+  };
   struct Rule {
     ToolRule rule;
-    std::string abs;  // path rules: the absolute pattern
+    PathPattern path;  // path rules: the absolute pattern
+    // WebFetch(domain:...): the canonical pattern; nullopt matches nothing.
+    std::optional<std::string> domain;
+    // mcp__server (every tool of the server) and mcp__server__*: the prefix
+    // of the tool names it covers ("mcp__server__").
+    std::string mcp_prefix;
   };
-  // Per list (0 allow, 1 ask, 2 deny): every non-Bash rule, and the
-  // name-only rules indexed by tool name.
-  std::array<std::vector<Rule>, 3> rules;
-  std::array<std::unordered_map<std::string, const Rule*>, 3> by_name;
+  // The rules of one list (allow, ask or deny) and, so that a call looks
+  // only at the rules that can apply to it, their indices by what they
+  // apply to, each in rule order (the first matching rule is cited).
+  struct RuleList {
+    std::vector<Rule> rules;
+    std::vector<std::uint32_t> read;          // Read(...) and the other read tools' rules
+    std::vector<std::uint32_t> edit;          // Edit(...), MultiEdit(...), NotebookEdit(...)
+    std::vector<std::uint32_t> write;         // Write(...): the Write tool only
+    std::vector<std::uint32_t> webfetch;      // WebFetch, WebFetch(domain:...)
+    std::vector<std::uint32_t> mcp_prefixed;  // mcp__server, mcp__server__*
+    // By exact tool name: other tools' rules and mcp__server__tool.
+    std::unordered_map<std::string, std::vector<std::uint32_t>> by_name;
+  };
+  std::array<RuleList, 3> lists;  // 0 allow, 1 ask, 2 deny
   shell::BashRules bash;
   egress::Rules net;
-  std::vector<std::string> allow_read, deny_read, allow_write, deny_write;
-  std::vector<std::string> workspace;  // {ctx.workspace}: a list, as cover() takes
+  std::vector<PathPattern> allow_read, deny_read, allow_write, deny_write;
+  std::vector<PathPattern> workspace;  // {ctx.workspace}: a list, as cover() takes
   bool contained_allow = true;
+
+  // What a call touches, worked out once per decision: the canonical and
+  // lexical target (with their components) and a WebFetch URL's host.
+  struct Target {
+    std::string canonical, lexical, url;
+    std::vector<std::string_view> canonical_parts, lexical_parts;
+    std::optional<std::string> host;
+    // Whether the canonical target is a directory: a stat() made only when
+    // a rule needs the answer.
+    mutable std::optional<bool> directory;
+
+    [[nodiscard]] bool is_directory() const {
+      if (!directory) {
+        struct stat st {};
+        directory = ::stat(canonical.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+      }
+      return *directory;
+    }
+  };
 
   static CallDecision decided(CallVerdict v, std::string reason, const ToolRule* r, bool outside) {
     CallDecision d;
@@ -64,88 +133,105 @@ struct CallPolicy::Impl {
   }
 
   // The deepest pattern of `list` covering `path`: its depth, or -1.
-  static int cover(const std::vector<std::string>& list, const std::string& path) {
+  static int cover(const std::vector<PathPattern>& list, std::span<const std::string_view> path) {
     int best = -1;
     for (const auto& p : list) {
-      if (path_pattern_matches(p, path)) {
-        best = std::max(best, static_cast<int>(path_components(p).size()));
+      if (p.covers(path)) {
+        best = std::max(best, static_cast<int>(p.parts.size()));
       }
     }
     return best;
   }
 
-  [[nodiscard]] bool readable(const std::string& path) const {
+  [[nodiscard]] bool readable(std::span<const std::string_view> path) const {
     int allow =
         std::max({cover(allow_read, path), cover(allow_write, path), cover(workspace, path)});
     return allow >= 0 && allow > cover(deny_read, path);
   }
 
-  [[nodiscard]] bool writable(const std::string& path) const {
+  [[nodiscard]] bool writable(std::span<const std::string_view> path) const {
     int allow = std::max(cover(allow_write, path), cover(workspace, path));
     return allow >= 0 && cover(deny_write, path) < 0 && cover(deny_read, path) < allow;
   }
 
-  // The first rule of list `l` matching a call on `tool` with (for path
-  // rules) the target's canonical and lexical paths.
-  const Rule* match(int l, const std::string& tool, const std::string& canonical,
-                    const std::string& lexical, const std::string& url, bool directory) const {
-    const bool read = is_read_tool(tool);
-    const bool edit = is_edit_tool(tool);
-    for (const Rule& r : rules[l]) {
-      const ToolRule& t = r.rule;
-      bool applies = false;
-      switch (t.kind) {
-        case ToolKind::Read: applies = read; break;
-        case ToolKind::Edit: applies = edit; break;
-        case ToolKind::Write: applies = tool == "Write"; break;
-        case ToolKind::WebFetch: applies = tool == "WebFetch"; break;
-        case ToolKind::Mcp: {
-          // mcp__server: every tool of the server; mcp__server__tool: that
-          // one; mcp__server__*: every tool of the server, too.
-          const bool server_only =
-              std::string_view(t.tool).substr(5).find("__") == std::string_view::npos;
-          const bool star = t.tool.ends_with("*");
-          applies = tool == t.tool || (server_only && tool.starts_with(t.tool + "__")) ||
-                    (star && tool.starts_with(t.tool.substr(0, t.tool.size() - 1)));
-          break;
-        }
-        default: applies = tool == t.tool; break;
-      }
-      if (!applies) continue;
-      if (!t.specifier) return &r;
-      if (t.kind == ToolKind::WebFetch) {
-        if (url_matches_domain(url, std::string_view(*t.specifier).substr(7))) return &r;
-        continue;
-      }
-      if (t.kind == ToolKind::Read || t.kind == ToolKind::Edit || t.kind == ToolKind::Write) {
+  // Whether a rule that applies to the call's tool matches the call: its
+  // specifier against the target (list `l`: deny and ask match more
+  // spellings than allow).
+  static bool rule_matches(int l, const Rule& r, const Target& t, bool read) {
+    const ToolRule& tr = r.rule;
+    if (!tr.specifier) return true;
+    switch (tr.kind) {
+      case ToolKind::WebFetch:
+        return r.domain && t.host && egress::host_matches(*r.domain, *t.host);
+      case ToolKind::Read:
+      case ToolKind::Edit:
+      case ToolKind::Write:
         // Allow needs the real target; deny and ask take either spelling,
         // and, for a directory a tool searches (Grep, Glob, LS), anything
         // the rule could cover below it.
-        if (path_pattern_matches(r.abs, canonical)) return &r;
-        if (l != 0 && path_pattern_matches(r.abs, lexical)) return &r;
-        if (l != 0 && read && directory &&
-            (may_lie_within(r.abs, canonical) || may_lie_within(r.abs, lexical))) {
-          return &r;
-        }
-        continue;
-      }
-      if (*t.specifier == "*") return &r;  // Tool(*) of another tool: every call
+        if (r.path.covers(t.canonical_parts)) return true;
+        if (l != 0 && r.path.covers(t.lexical_parts)) return true;
+        return l != 0 && read && t.is_directory() &&
+               (may_lie_within(r.path.abs, t.canonical) || may_lie_within(r.path.abs, t.lexical));
+      default: return *tr.specifier == "*";  // Tool(*) of another tool: every call
     }
-    return nullptr;
   }
 
-  [[nodiscard]] CallDecision by_rules(const std::string& tool, const std::string& canonical,
-                                      const std::string& lexical, const std::string& url,
-                                      bool directory, bool* decided_out) const {
+  // The first rule of list `l` matching a call on `tool`. Each group of
+  // rules that can apply is searched up to its first match; the earliest
+  // of those is the list's first match.
+  const Rule* match(int l, const std::string& tool, const Target& t) const {
+    const RuleList& list = lists[static_cast<size_t>(l)];
+    const bool read = is_read_tool(tool);
+    constexpr std::uint32_t kNone = UINT32_MAX;
+    std::uint32_t best = kNone;
+    auto first = [&](const std::vector<std::uint32_t>& group, auto&& applies) {
+      for (std::uint32_t i : group) {
+        if (i >= best) return;
+        const Rule& r = list.rules[i];
+        if (applies(r) && rule_matches(l, r, t, read)) {
+          best = i;
+          return;
+        }
+      }
+    };
+    auto always = [](const Rule&) { return true; };
+    if (read) first(list.read, always);
+    if (is_edit_tool(tool)) first(list.edit, always);
+    if (tool == "Write") first(list.write, always);
+    if (tool == "WebFetch") first(list.webfetch, always);
+    if (auto it = list.by_name.find(tool); it != list.by_name.end()) first(it->second, always);
+    if (tool.starts_with("mcp__")) {
+      // mcp__server: every tool of the server (and the server's own name);
+      // mcp__server__*: every tool of the server, too.
+      first(list.mcp_prefixed,
+            [&](const Rule& r) { return tool == r.rule.tool || tool.starts_with(r.mcp_prefix); });
+    }
+    return best == kNone ? nullptr : &list.rules[best];
+  }
+
+  // Splits every path pattern into components, once the vectors holding
+  // them are complete (the views point into their strings).
+  void split_all() {
+    for (auto& list : lists) {
+      for (Rule& r : list.rules) r.path.split();
+    }
+    for (auto* v : {&allow_read, &deny_read, &allow_write, &deny_write, &workspace}) {
+      for (PathPattern& p : *v) p.split();
+    }
+  }
+
+  [[nodiscard]] CallDecision by_rules(const std::string& tool, const Target& t,
+                                      bool* decided_out) const {
     *decided_out = true;
-    if (const Rule* r = match(2, tool, canonical, lexical, url, directory)) {
+    if (const Rule* r = match(2, tool, t)) {
       return decided(CallVerdict::Deny, fmt::format("denied by {}", r->rule.text), &r->rule, false);
     }
-    if (const Rule* r = match(1, tool, canonical, lexical, url, directory)) {
+    if (const Rule* r = match(1, tool, t)) {
       return decided(CallVerdict::Ask, fmt::format("{} asks for it", r->rule.text), &r->rule,
                      false);
     }
-    if (const Rule* r = match(0, tool, canonical, lexical, url, directory)) {
+    if (const Rule* r = match(0, tool, t)) {
       return decided(CallVerdict::Allow, fmt::format("allowed by {}", r->rule.text), &r->rule,
                      false);
     }
@@ -245,8 +331,8 @@ struct CallPolicy::Impl {
     if (tool == "Bash") return decide_bash(call);
     const bool read = is_read_tool(tool);
     const bool edit = is_edit_tool(tool);
-    std::string canonical, lexical, url;
-    bool directory = false;
+    Target t;
+    const std::string& canonical = t.canonical;
     if (read || edit) {
       std::string target = ctx.cwd;
       for (const char* key : {"file_path", "notebook_path", "path"}) {
@@ -256,32 +342,34 @@ struct CallPolicy::Impl {
           break;
         }
       }
-      canonical = canonical_target(target, ctx.home, ctx.cwd, &lexical);
-      struct stat st {};
-      directory = ::stat(canonical.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+      t.canonical = canonical_target(target, ctx.home, ctx.cwd, &t.lexical);
+      t.canonical_parts = path_components(t.canonical);
+      t.lexical_parts = path_components(t.lexical);
     }
     if (tool == "WebFetch") {
       auto it = call.input.find("url");
-      if (it != call.input.end() && it->is_string()) url = it->get<std::string>();
+      if (it != call.input.end() && it->is_string()) t.url = it->get<std::string>();
+      t.host = url_host(t.url);
     }
     bool by_rule = false;
-    CallDecision d = by_rules(tool, canonical, lexical, url, directory, &by_rule);
+    CallDecision d = by_rules(tool, t, &by_rule);
     if (by_rule) {
       d.outside =
-          (read && !readable(canonical)) || (edit && !writable(canonical)) ||
+          (read && !readable(t.canonical_parts)) || (edit && !writable(t.canonical_parts)) ||
           (!read && !edit && tool != "WebFetch" &&
            std::find(kInternalTools.begin(), kInternalTools.end(), tool) == kInternalTools.end());
       return d;
     }
     if (read) {
-      if (readable(canonical)) return contained(fmt::format("the sandbox shows {}", canonical));
+      if (readable(t.canonical_parts))
+        return contained(fmt::format("the sandbox shows {}", canonical));
       return decided(
           CallVerdict::Ask,
           fmt::format("{} reads {}, which the sandbox hides or does not show", tool, canonical),
           nullptr, true);
     }
     if (edit) {
-      if (writable(canonical)) {
+      if (writable(t.canonical_parts)) {
         return contained(fmt::format("the sandbox lets commands write {}", canonical));
       }
       return decided(CallVerdict::Ask,
@@ -290,7 +378,8 @@ struct CallPolicy::Impl {
                      nullptr, true);
     }
     if (tool == "WebFetch") {
-      auto host = url_host(url);
+      const std::string& url = t.url;
+      const auto& host = t.host;
       if (!host) {
         return decided(CallVerdict::Ask, fmt::format("WebFetch of \"{}\": not an http(s) URL", url),
                        nullptr, true);
@@ -342,26 +431,58 @@ CallPolicy::CallPolicy(const Policy& policy, const CallContext& context)
         (void)m.bash.add(bash_lists[l], rule.text, fmt::format("{}:{}", rule.source, rule.line));
         continue;
       }
-      std::string abs;
+      Impl::RuleList& list = m.lists[l];
+      const auto at = static_cast<std::uint32_t>(list.rules.size());
+      Impl::Rule r;
+      switch (rule.kind) {
+        case ToolKind::Read: list.read.push_back(at); break;
+        case ToolKind::Edit: list.edit.push_back(at); break;
+        case ToolKind::Write: list.write.push_back(at); break;
+        case ToolKind::WebFetch: list.webfetch.push_back(at); break;
+        case ToolKind::Mcp: {
+          const bool server_only =
+              std::string_view(rule.tool).substr(5).find("__") == std::string_view::npos;
+          const bool star = rule.tool.ends_with("*");
+          if (server_only || star) {
+            r.mcp_prefix = star ? rule.tool.substr(0, rule.tool.size() - 1) : rule.tool + "__";
+            list.mcp_prefixed.push_back(at);
+          } else {
+            list.by_name[rule.tool].push_back(at);
+          }
+          break;
+        }
+        default: list.by_name[rule.tool].push_back(at); break;
+      }
       if (rule.specifier && (rule.kind == ToolKind::Read || rule.kind == ToolKind::Edit ||
                              rule.kind == ToolKind::Write)) {
-        abs = absolute_path_pattern(*rule.specifier, context.home, rule.base, context.cwd);
+        r.path.abs = absolute_path_pattern(*rule.specifier, context.home, rule.base, context.cwd);
       }
-      m.rules[l].push_back({std::move(rule), std::move(abs)});
+      if (rule.specifier && rule.kind == ToolKind::WebFetch) {
+        // As url_matches_domain(): a pattern that does not canonicalise
+        // matches nothing (the parser refused it already).
+        auto pattern = egress::canonical_pattern(std::string_view(*rule.specifier).substr(7));
+        if (pattern.ok()) r.domain = std::move(*pattern);
+      }
+      r.rule = std::move(rule);
+      list.rules.push_back(std::move(r));
     }
   }
   m.net = egress_rules(policy.network);
   auto abs_all = [&](const PatternList& list) {
-    std::vector<std::string> out;
-    for (const auto& e : list)
-      out.push_back(absolute_pattern(e.value, context.home, context.workspace));
+    std::vector<Impl::PathPattern> out;
+    for (const auto& e : list) {
+      Impl::PathPattern p;
+      p.abs = absolute_pattern(e.value, context.home, context.workspace);
+      out.push_back(std::move(p));
+    }
     return out;
   };
-  m.workspace = {context.workspace};
+  m.workspace.emplace_back().abs = context.workspace;
   m.allow_read = abs_all(policy.filesystem.allow_read);
   m.deny_read = abs_all(policy.filesystem.deny_read);
   m.allow_write = abs_all(policy.filesystem.allow_write);
   m.deny_write = abs_all(policy.filesystem.deny_write);
+  m.split_all();
   m.contained_allow =
       !(policy.tools.contained_calls && policy.tools.contained_calls->value == "ask");
 }
@@ -371,10 +492,15 @@ CallPolicy::CallPolicy(CallPolicy&&) noexcept = default;
 CallPolicy& CallPolicy::operator=(CallPolicy&&) noexcept = default;
 
 CallDecision CallPolicy::decide(const ToolCall& call) const { return impl_->decide(call); }
-bool CallPolicy::readable(const std::string& path) const { return impl_->readable(path); }
-bool CallPolicy::writable(const std::string& path) const { return impl_->writable(path); }
+bool CallPolicy::readable(const std::string& path) const {
+  return impl_->readable(path_components(path));
+}
+bool CallPolicy::writable(const std::string& path) const {
+  return impl_->writable(path_components(path));
+}
 bool CallPolicy::private_path(const std::string& path) const {
-  return Impl::cover(impl_->deny_read, path) >= 0 && !impl_->readable(path);
+  auto parts = path_components(path);
+  return Impl::cover(impl_->deny_read, parts) >= 0 && !impl_->readable(parts);
 }
 const CallContext& CallPolicy::context() const { return impl_->ctx; }
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <span>
 
 #include "egress/host.h"
 #include "policy/load.h"
@@ -30,8 +31,8 @@ bool name_char(char c) {
 // Matches pattern components [pi..] against path components [ti..]; a
 // pattern that runs out while the path goes on matches (everything below
 // a matched directory is covered).
-bool match_from(const std::vector<std::string_view>& p, size_t pi,
-                const std::vector<std::string_view>& t, size_t ti, int depth) {
+bool match_from(std::span<const std::string_view> p, size_t pi, std::span<const std::string_view> t,
+                size_t ti, int depth) {
   if (depth > 64) return false;  // "**/**/**/..." cannot make us recurse forever
   while (pi < p.size()) {
     if (p[pi] == "**") {
@@ -170,8 +171,13 @@ std::string absolute_path_pattern(std::string_view pattern, std::string_view hom
 bool path_pattern_matches(std::string_view absolute_pattern, std::string_view path) {
   auto p = path_components(absolute_pattern);
   auto t = path_components(path);
+  return path_components_match(p, t);
+}
+
+bool path_components_match(std::span<const std::string_view> pattern,
+                           std::span<const std::string_view> path) {
   // A leading "**" (from "name" at any depth) may also match nothing.
-  return match_from(p, 0, t, 0, 0);
+  return match_from(pattern, 0, path, 0, 0);
 }
 
 std::string canonical_target(std::string_view path, std::string_view home, std::string_view cwd,

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +67,10 @@ std::string absolute_path_pattern(std::string_view pattern, std::string_view hom
 // everything below dir (not dir itself); a pattern also matches everything
 // below a directory it matches ("~/.ssh" covers "~/.ssh/id_rsa").
 bool path_pattern_matches(std::string_view absolute_pattern, std::string_view path);
+// The same on both sides already split by path_components(): what the
+// decision engine uses, with each rule's pattern split once.
+bool path_components_match(std::span<const std::string_view> pattern,
+                           std::span<const std::string_view> path);
 
 // The path a call would touch, made absolute against `cwd` with "~"
 // expanded, ".." resolved, and symbolic links resolved as far as the path
