@@ -11,6 +11,8 @@
 #   BUILD_DIR    where to build (default: build, relative to the repository)
 #   BUILD_TYPE   CMake build type (default: RelWithDebInfo)
 #   JOBS         parallel build jobs (default: nproc)
+#   BUILD_TARGET what to build (default: all; scripts/test.sh builds
+#                all_but_unit_tests, since it builds the unit tests with ASan)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -18,6 +20,7 @@ readonly repo_root="$PWD"
 readonly build_dir="${BUILD_DIR:-build}"
 readonly build_type="${BUILD_TYPE:-RelWithDebInfo}"
 readonly jobs="${JOBS:-$(nproc)}"
+readonly build_target="${BUILD_TARGET:-all}"
 readonly test_user="cordon-test"
 
 say() { printf '[setup] %s\n' "$*"; }
@@ -95,6 +98,6 @@ if [[ ! -f "$build_dir/build.ninja" ]]; then
   cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" \
     -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
 fi
-say "building in $build_dir with $jobs job(s)"
-cmake --build "$build_dir" --parallel "$jobs" -- --quiet
+say "building $build_target in $build_dir with $jobs job(s)"
+cmake --build "$build_dir" --parallel "$jobs" --target "$build_target" -- --quiet
 say "built $repo_root/$build_dir/cordon"
