@@ -174,6 +174,30 @@ TEST_P(Egress, EmptyAllowListAllowsNothing) {
   EXPECT_EQ(origin.log(), "");
 }
 
+// A program that ignores the proxy variables connects straight to the
+// address. With the proxy running and the destination allowed, it still
+// finds no one: the sandbox's loopback is its own, and there is no other
+// interface or route (namespaces_test.cc). Uncontained, the same connect
+// reaches the origin.
+TEST_P(Egress, RawConnectAroundTheProxyFindsNoOne) {
+  Origin origin("http");
+  const std::string py =
+      "import socket,sys\n"
+      "for host in ('127.0.0.1', '::ffff:127.0.0.1'):\n"
+      "    try:\n"
+      "        socket.create_connection((host, int(sys.argv[1])), timeout=10); print('OK')\n"
+      "    except OSError as e:\n"
+      "        print('errno', e.errno)\n";
+  ws.write("raw.py", py);
+  auto outside = run({"/usr/bin/python3", "raw.py", origin.port()}, opts());
+  EXPECT_EQ(outside.out, "OK\nOK\n") << outside;
+  auto flags = allowing();
+  flags.insert(flags.end(), {"--allow-domain", "127.0.0.1", "--open-range", "127.0.0.0/8"});
+  auto r = run_in({"/usr/bin/python3", "raw.py", origin.port()}, flags);
+  EXPECT_EQ(r.out, "errno 111\nerrno 111\n") << r;  // ECONNREFUSED: nobody listens there
+  EXPECT_EQ(origin.log(), "");
+}
+
 TEST_P(Egress, HttpsThroughConnectWithTheTestCa) {
   make_pki(ws);
   Origin origin("tls", {ws.file("server.pem"), ws.file("server.key")});
