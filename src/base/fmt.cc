@@ -12,12 +12,17 @@
 FMT_BEGIN_NAMESPACE
 namespace detail {
 
-// The instantiations fmt/format.h declares `extern template` when it is not
-// header-only.
+// The templates fmt/format.h declares and format-inl.h defines, instantiated
+// here for the types cordon's code can reach (the `extern template` ones,
+// floating-point formatting, the locale).
 template auto thousands_sep_impl<char>(locale_ref) -> thousands_sep_result<char>;
 template auto thousands_sep_impl<wchar_t>(locale_ref) -> thousands_sep_result<wchar_t>;
 template auto decimal_point_impl(locale_ref) -> char;
 template auto decimal_point_impl(locale_ref) -> wchar_t;
+template auto dragonbox::to_decimal(float x) noexcept -> dragonbox::decimal_fp<float>;
+template auto dragonbox::to_decimal(double x) noexcept -> dragonbox::decimal_fp<double>;
+template locale_ref::locale_ref(const std::locale& loc);
+template auto locale_ref::get<std::locale>() const -> std::locale;
 
 }  // namespace detail
 FMT_END_NAMESPACE
