@@ -11,22 +11,20 @@
 #include <limits.h>
 #include <unistd.h>
 
-#include <fmt/format.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/tool_calls.h"
+#include "guard/hook.h"
 #include "guard/session.h"
 
 namespace cordon::cli {
 namespace {
-
-constexpr size_t kMaxInput = 16 << 20;
 
 struct HookArgs {
   PolicyFlags policy;
@@ -46,126 +44,57 @@ std::string self_path() {
   return std::string(buf, static_cast<size_t>(n));
 }
 
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-std::string string_field(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::vector<std::string> trusted_tools(const policy::Policy& p) {
-  std::vector<std::string> out;
-  for (const auto& e : p.tools.trusted) out.push_back(e.value);
-  return out;
-}
-
+// The I/O around guard::answer_hook (guard/hook.h): stdin, the policy files,
+// the session's state file, stdout.
 int run(const HookArgs& args) {
   std::string text;
   text.assign(std::istreambuf_iterator<char>(std::cin), {});
-  if (text.size() > kMaxInput) return block("hook input larger than 16 MiB");
-  auto in = nlohmann::json::parse(text, nullptr, false);
-  if (in.is_discarded() || !in.is_object()) return block("hook input is not a JSON object");
-  const std::string event = string_field(in, "hook_event_name");
-  const std::string session_id = string_field(in, "session_id");
-  std::string cwd = string_field(in, "cwd");
+  auto in = guard::parse_hook_input(text);
+  if (!in.ok()) return block(in.error().what());
+  std::string cwd = in->cwd;
   if (cwd.empty()) {
     char buf[PATH_MAX];
     if (::getcwd(buf, sizeof buf) != nullptr) cwd = buf;
   }
   const char* project = std::getenv("CLAUDE_PROJECT_DIR");
   const std::string workspace = project != nullptr && *project != '\0' ? project : cwd;
-  const bool pre = event == "PreToolUse";
 
   auto setup = tool_setup(args.policy, workspace, cwd, !args.no_sandbox);
   if (!setup.ok()) {
-    if (pre) return block(setup.error().what());
+    if (in->event == guard::HookEvent::PreToolUse) return block(setup.error().what());
     std::fprintf(stderr, "cordon hook: %s\n", setup.error().what().c_str());
     return 1;
   }
   policy::CallPolicy engine(setup->policy, setup->context);
-  const char* xdg_state = std::getenv("XDG_STATE_HOME");
-  const std::string dir =
-      guard::session_dir(setup->context.home, xdg_state != nullptr ? xdg_state : "");
+  guard::HookOptions options;
+  if (setup->policy.tools.flow) options.flow = setup->policy.tools.flow->value;
+  for (const auto& e : setup->policy.tools.trusted) options.trusted_tools.push_back(e.value);
+  options.rewrite = !args.no_sandbox;
+  options.self = self_path();
+  options.workspace = setup->context.workspace;
 
-  if (event == "SessionStart") {
-    auto session = guard::SessionFile::open(dir, session_id);
-    if (!session.ok()) return block(session.error().what());
-    // A new or cleared conversation starts clean; a resumed one goes on.
-    const std::string source = string_field(in, "source");
-    if (source != "resume" && source != "compact") session->state() = guard::SessionState{};
-    (void)session->save();
-    return 0;
-  }
-  if (event == "UserPromptSubmit") {
-    auto session = guard::SessionFile::open(dir, session_id);
-    if (!session.ok()) return block(session.error().what());
-    guard::record_prompt(session->state(), string_field(in, "prompt"));
-    if (auto s = session->save(); !s.ok()) return block(s.error().what());
-    return 0;
-  }
-  if (event != "PreToolUse" && event != "PostToolUse") return 0;
-
-  auto call = tool_call_from_json(in);
-  if (!call.ok()) return pre ? block(call.error().what()) : 1;
-  auto session = guard::SessionFile::open(dir, session_id);
-  if (!session.ok()) return pre ? block(session.error().what()) : 1;
-
-  if (event == "PostToolUse") {
-    auto response = in.find("tool_response");
-    guard::record_result(session->state(), engine, *call,
-                         response != in.end() ? *response : nlohmann::json(),
-                         trusted_tools(setup->policy));
-    (void)session->save();
-    return 0;
-  }
-
-  policy::CallDecision d = engine.decide(*call);
-  const std::string flow =
-      setup->policy.tools.flow ? setup->policy.tools.flow->value : std::string("ask");
-  if (flow != "off" && d.verdict != policy::CallVerdict::Deny) {
-    guard::FlowFinding f = guard::check_flow(session->state(), engine, *call);
-    if (f.hit) {
-      d.verdict = flow == "deny" ? policy::CallVerdict::Deny : policy::CallVerdict::Ask;
-      d.reason = "flow rule: " + f.reason;
-      d.rule = fmt::format("[tools] flow = \"{}\"", flow);
-      d.source.clear();
-      d.line = 0;
+  std::optional<guard::SessionFile> session;
+  if (guard::needs_session(*in)) {
+    const char* xdg_state = std::getenv("XDG_STATE_HOME");
+    const std::string dir =
+        guard::session_dir(setup->context.home, xdg_state != nullptr ? xdg_state : "");
+    auto opened = guard::SessionFile::open(dir, in->session_id);
+    if (!opened.ok()) {
+      // After the call ran (PostToolUse) there is nothing left to block.
+      return in->event == guard::HookEvent::PostToolUse ? 1 : block(opened.error().what());
     }
+    session.emplace(std::move(*opened));
   }
-  guard::record_decision(
-      session->state(),
-      fmt::format("{} {}: {}", call->tool, policy::call_verdict_name(d.verdict), d.reason));
-  (void)session->save();
-
-  nlohmann::json specific = {{"hookEventName", "PreToolUse"},
-                             {"permissionDecision", policy::call_verdict_name(d.verdict)},
-                             {"permissionDecisionReason", "cordon: " + d.reason}};
-  // Bash runs under `cordon run` unless the call asked to lift the sandbox
-  // (then it is a rule's decision, made above) or the hook was told not to.
-  if (call->tool == "Bash" && !args.no_sandbox && d.verdict != policy::CallVerdict::Deny) {
-    auto lift = call->input.find("dangerouslyDisableSandbox");
-    bool lifted = lift != call->input.end() && lift->is_boolean() && lift->get<bool>();
-    const std::string command = string_field(call->input, "command");
-    const std::string prefix = shell_quote(self_path()) + " run --workspace ";
-    if (!lifted && !command.empty() && !command.starts_with(prefix)) {
-      nlohmann::json updated = call->input;
-      updated["command"] =
-          prefix + shell_quote(setup->context.workspace) + " -- bash -c " + shell_quote(command);
-      specific["updatedInput"] = updated;
-    }
+  guard::HookAnswer answer =
+      guard::answer_hook(*in, engine, options, session ? &session->state() : nullptr);
+  if (answer.status != 0) {
+    if (answer.status == 2) return block(answer.error);
+    return answer.status;
   }
-  nlohmann::json out = {{"hookSpecificOutput", specific}};
-  std::printf("%s\n", out.dump().c_str());
+  if (answer.save && session) {
+    if (auto s = session->save(); !s.ok() && answer.save_required) return block(s.error().what());
+  }
+  if (!answer.output.empty()) std::printf("%s\n", answer.output.c_str());
   return 0;
 }
 

@@ -1,6 +1,6 @@
 #include "cli/tool_calls.h"
 
-#include <fmt/format.h>
+#include "guard/hook.h"
 
 namespace cordon::cli {
 
@@ -20,22 +20,7 @@ Result<ToolSetup> tool_setup(const PolicyFlags& flags, const std::string& worksp
 }
 
 Result<policy::ToolCall> tool_call_from_json(const nlohmann::json& j) {
-  if (!j.is_object())
-    return plain_error("expected a JSON object {\"tool\": ..., \"input\": {...}}");
-  policy::ToolCall call;
-  auto tool = j.find("tool");
-  if (tool == j.end()) tool = j.find("tool_name");
-  if (tool == j.end() || !tool->is_string() || tool->get<std::string>().empty()) {
-    return plain_error("expected \"tool\": the tool's name as a string");
-  }
-  call.tool = tool->get<std::string>();
-  auto input = j.find("input");
-  if (input == j.end()) input = j.find("tool_input");
-  if (input != j.end()) {
-    if (!input->is_object()) return plain_error("expected \"input\" to be a JSON object");
-    call.input = *input;
-  }
-  return call;
+  return guard::tool_call_from_json(j);
 }
 
 nlohmann::json decision_json(const policy::CallDecision& d) {

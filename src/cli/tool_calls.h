@@ -22,7 +22,7 @@ Result<ToolSetup> tool_setup(const PolicyFlags& flags, const std::string& worksp
                              const std::string& cwd, bool contained);
 
 // {"tool": "Bash", "input": {...}} (also "tool_name"/"tool_input", as hooks
-// send them).
+// send them): guard::tool_call_from_json, the hook's own reader.
 Result<policy::ToolCall> tool_call_from_json(const nlohmann::json& j);
 
 // The decision as JSON: {"decision", "reason", "rule", "source", "line", "outside"}.
