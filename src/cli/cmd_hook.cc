@@ -13,6 +13,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -109,7 +110,15 @@ Runner add_hook_command(CLI::App& app) {
                 "Do not rewrite Bash commands to run under `cordon run` (they are then decided "
                 "as running outside the sandbox)");
   add_policy_flags(sub, args->policy);
-  return {sub, [args] { return run(*args); }};
+  return {sub, [args] {
+            // Fail closed on cordon's own errors too: main() would exit 125,
+            // which Claude Code takes as a non-blocking error and runs the call.
+            try {
+              return run(*args);
+            } catch (const std::exception& e) {
+              return block(std::string("internal error: ") + e.what());
+            }
+          }};
 }
 
 }  // namespace cordon::cli

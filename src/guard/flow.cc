@@ -40,9 +40,22 @@ bool domain_like(std::string_view t) {
          });
 }
 
+// At most `max` bytes of `s`, cut before a UTF-8 sequence rather than
+// inside it: the state is saved as JSON, and nlohmann::json refuses to dump
+// a string that ends halfway through a character (the hook then died with
+// 125, which Claude Code takes as a non-blocking error: the call went on).
+std::string_view utf8_cut(std::string_view s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+std::string utf8_prefix(std::string_view s, size_t max) { return std::string(utf8_cut(s, max)); }
+
 std::string text_of(const nlohmann::json& j) {
   std::string out = j.is_string() ? j.get<std::string>() : j.dump();
-  if (out.size() > kMaxText) out.resize(kMaxText);
+  if (out.size() > kMaxText) out = utf8_prefix(out, kMaxText);
   return out;
 }
 
@@ -112,7 +125,7 @@ SessionState SessionState::from_json(const nlohmann::json& j) {
 }
 
 std::set<std::string> destinations(std::string_view text, size_t limit) {
-  if (text.size() > kMaxText) text = text.substr(0, kMaxText);
+  text = utf8_cut(text, kMaxText);
   std::set<std::string> out;
   auto separator = [](char c) {
     return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\'' || c == '<' ||
@@ -167,7 +180,7 @@ void record_prompt(SessionState& s, std::string_view prompt) {
 }
 
 void record_decision(SessionState& s, std::string_view line) {
-  add_event(s, std::string(line.substr(0, 400)));
+  add_event(s, utf8_prefix(line, 400));
 }
 
 void record_result(SessionState& s, const policy::CallPolicy& policy, const policy::ToolCall& call,
@@ -204,7 +217,8 @@ void record_result(SessionState& s, const policy::CallPolicy& policy, const poli
         if (!t.starts_with("/") && !t.starts_with("~/")) continue;
         std::string canonical = policy::canonical_target(t, ctx.home, ctx.cwd);
         if (policy.private_path(canonical) || sensitive_name(canonical)) {
-          if (!s.private_data) s.first_private = "Bash " + cmd->get<std::string>().substr(0, 200);
+          if (!s.private_data)
+            s.first_private = "Bash " + utf8_prefix(cmd->get<std::string>(), 200);
           s.private_data = true;
         }
       }
@@ -218,7 +232,7 @@ void record_result(SessionState& s, const policy::CallPolicy& policy, const poli
       s.untrusted_tokens.insert(t);
     }
   }
-  add_event(s, fmt::format("{}{}{}", what.substr(0, 300), untrusted ? " [untrusted]" : "",
+  add_event(s, fmt::format("{}{}{}", utf8_prefix(what, 300), untrusted ? " [untrusted]" : "",
                            s.private_data ? " [private seen]" : ""));
 }
 

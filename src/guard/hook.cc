@@ -72,7 +72,10 @@ HookAnswer pre_tool_use(const policy::ToolCall& call, const policy::CallPolicy& 
     }
   }
   HookAnswer a;
-  a.output = nlohmann::json{{"hookSpecificOutput", specific}}.dump();
+  // A reason may quote bytes that are not UTF-8 (a path as realpath gives
+  // it): replaced, so that the answer is always written.
+  a.output = nlohmann::json{{"hookSpecificOutput", specific}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
   a.save = true;
   return a;
 }

@@ -57,7 +57,10 @@ Result<SessionFile> SessionFile::open(const std::string& dir, std::string_view s
 }
 
 Status SessionFile::save() {
-  const std::string text = state_.to_json().dump();
+  // Bytes that are not UTF-8 (a file name from realpath) are replaced, not
+  // thrown on: the state must always be writable.
+  const std::string text =
+      state_.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (::ftruncate(fd_.get(), 0) != 0) return sys_error("truncate session state");
   size_t done = 0;
   while (done < text.size()) {

@@ -122,6 +122,38 @@ TEST(Hook, FlowRuleTightensTheEnginesAllow) {
   EXPECT_EQ(out["permissionDecision"], "ask");
 }
 
+// Found by fuzz_hook (tests/fuzz/corpus/fuzz_hook/crash_utf8_cut_event):
+// the event log cut a reason at 400 bytes inside a UTF-8 character, saving
+// the state then threw, and the hook died with 125, which Claude Code takes
+// as a non-blocking error: the call ran undecided and outside the sandbox.
+TEST(Hook, LongNonAsciiReasonsAreCutOnCharacterBoundaries) {
+  SessionState s;
+  std::string url = "ftp://x/";
+  for (int i = 0; i < 300; ++i) url += "\xc3\xa9";  // é
+  json event = {{"hook_event_name", "PreToolUse"},
+                {"session_id", "s"},
+                {"tool_name", "WebFetch"},
+                {"tool_input", {{"url", url}}}};
+  HookAnswer a = answer(event.dump(), &s);
+  ASSERT_EQ(a.status, 0);
+  EXPECT_NO_THROW((void)s.to_json().dump());
+  EXPECT_NO_THROW((void)json::parse(a.output));
+
+  // The first private read, cut at 200 bytes.
+  std::string command = "cat ~/.ssh/id_rsa x";
+  for (int i = 0; i < 150; ++i) command += "\xc3\xa9";
+  json post = {{"hook_event_name", "PostToolUse"},
+               {"session_id", "s"},
+               {"tool_name", "Bash"},
+               {"tool_input", {{"command", command}}},
+               {"tool_response", {{"stdout", "key"}}}};
+  SessionState fresh;
+  a = answer(post.dump(), &fresh);
+  ASSERT_EQ(a.status, 0);
+  EXPECT_TRUE(fresh.private_data);
+  EXPECT_NO_THROW((void)fresh.to_json().dump());
+}
+
 TEST(Hook, OtherEventsPrintNothingAndKeepTheState) {
   SessionState s;
   auto in = parse_hook_input(R"({"hook_event_name":"Stop","session_id":"s"})");
