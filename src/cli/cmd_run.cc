@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/egress_run.h"
@@ -95,6 +96,7 @@ int run(const RunFlags& flags) {
     std::unique_ptr<sandbox::TerminalGate> gate;
     std::unique_ptr<EgressRun> egress;
     sandbox::SupervisorHooks hooks;
+    bool host_listeners = false;
     if (pol.network.any_egress()) {
       gate = std::make_unique<sandbox::TerminalGate>();
       EgressOptions eo;
@@ -108,7 +110,7 @@ int run(const RunFlags& flags) {
       egress->apply_environment(spec->envp);
       if (m == sandbox::Mode::Landlock) {
         spec->landlock_rules.tcp_connect_ports = egress->ports();
-        hooks.after_clone = [&egress] { return egress->start_host_listeners(); };
+        host_listeners = true;
       } else {
         spec->egress = true;
       }
@@ -117,14 +119,22 @@ int run(const RunFlags& flags) {
       };
       hooks.gate = gate.get();
     }
-    auto placeholders = sandbox::PlaceholderLease::acquire(spec->workspace, spec->placeholders);
-    if (!placeholders.ok()) return fail(placeholders.error().what());
+    // The placeholders are made once the child exists, while it creates its
+    // network namespace, and before it is let go to mount over them.
+    std::optional<sandbox::PlaceholderLease> placeholders;
+    hooks.after_clone = [&]() -> Status {
+      auto lease = sandbox::PlaceholderLease::acquire(spec->workspace, spec->placeholders);
+      if (!lease.ok()) return lease.error();
+      placeholders.emplace(std::move(lease.value()));
+      if (host_listeners) return egress->start_host_listeners();
+      return ok_status();
+    };
 
     outcome = sandbox::supervise(spec.value(), hooks);
     if (egress) egress->finish();
     if (outcome.namespaces_errno != 0) return -1;  // nothing ran
 
-    placeholders->release();
+    if (placeholders) placeholders->release();
     auto report = [](const std::vector<sandbox::SweepFinding>& findings) {
       for (const auto& f : findings)
         std::fprintf(stderr, "cordon: %s: %s; %s\n", f.path.c_str(), f.what.c_str(),

@@ -9,6 +9,7 @@
 #include <linux/capability.h>
 #include <linux/securebits.h>
 #include <net/if.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -278,14 +279,21 @@ void contain_and_exec(const ChildSetup& setup) {
   // 1. Die with the supervisor. Set before anything else, and then wait for
   //    its go: if it died before prctl(), the socket read sees EOF.
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(sock, sys_error("set the parent-death signal"));
-  if (auto s = wait_for_go(sock); !s) fail(sock, s.error());
-  // 2. Our uid/gid maps are written: we hold every capability of the new
-  //    user namespace, and need them for what follows.
+  // 2. The network namespace: made here rather than by the supervisor's
+  //    clone3, so that its cost runs alongside the supervisor's own setup
+  //    (id maps, placeholders). The creator of a user namespace holds every
+  //    capability in it from the start, so this, the loopback, the egress
+  //    listeners and the hostname need no id maps yet. Nothing below runs
+  //    in the host's network namespace: a failure ends the child here.
+  if (unshare(CLONE_NEWNET) != 0) fail(sock, sys_error("create the network namespace"));
   if (auto s = bring_up_loopback(); !s) fail(sock, s.error());
   if (setup.spec->egress) {
     if (auto s = pass_egress_listeners(sock); !s) fail(sock, s.error());
   }
   if (sethostname("cordon", 6) != 0) fail(sock, sys_error("set hostname"));
+  // Our uid/gid maps are written and we are in the cgroup once the go
+  // comes; the filesystem needs both.
+  if (auto s = wait_for_go(sock); !s) fail(sock, s.error());
   // 3. The new root on a fresh tmpfs, populated fd-relatively, pivoted into;
   //    the old root detached.
   if (auto s = build_filesystem(setup); !s) fail(sock, s.error());

@@ -219,14 +219,18 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
     // and kill them when the command ends.
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   }
-  // One clone into every namespace at once. clone3 hands back a pidfd, so
-  // waiting and killing never race with pid reuse.
+  // One clone into every namespace but the network's. clone3 hands back a
+  // pidfd, so waiting and killing never race with pid reuse. The network
+  // namespace is the costly one to create (0.45 ms of clone3's 0.85 here):
+  // the child unshares it itself, first thing, while we write its id maps
+  // and run after_clone (the workspace's placeholders), instead of one after
+  // the other.
   int pidfd_raw = -1;
   struct clone_args args {};
   args.flags = CLONE_PIDFD;
   if (!landlock_mode)
-    args.flags |= CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
-                  CLONE_NEWNET | CLONE_NEWCGROUP;
+    args.flags |=
+        CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd_raw);
   args.exit_signal = SIGCHLD;
   long rc = getenv("CORDON_ASSUME_NO_USERNS") != nullptr && !landlock_mode
