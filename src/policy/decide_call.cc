@@ -80,14 +80,65 @@ struct CallPolicy::Impl {
     // of the tool names it covers ("mcp__server__").
     std::string mcp_prefix;
   };
+  // The path rules of one kind (Read, Edit or Write) in one list, indexed
+  // by their literal prefix: the leading components of the absolute pattern
+  // before the first one holding a glob character. A pattern covers a path
+  // only if that prefix equals the path's first components (covers()
+  // compares them as strings), so a walk down the target's components
+  // finds every rule that can cover it; the rest are never tried.
+  struct PathIndex {
+    struct Node {
+      std::unordered_map<std::string_view, std::uint32_t> children;
+      std::vector<std::uint32_t> here;   // literal prefix ends at this node
+      std::vector<std::uint32_t> below;  // here and in every node beneath, in rule order
+    };
+    std::vector<std::uint32_t> all;      // every rule of the group, in rule order
+    std::vector<std::uint32_t> no_path;  // no specifier: every call of the tool
+    std::vector<Node> nodes = {Node{}};  // nodes[0]: "/"; a rule starting with a glob is there
+
+    void add(std::uint32_t at, const Rule& r) {
+      all.push_back(at);
+      if (!r.rule.specifier) {
+        no_path.push_back(at);
+        return;
+      }
+      std::uint32_t n = 0;
+      nodes[0].below.push_back(at);
+      for (size_t i = 0; i < r.path.literal; ++i) {
+        auto [it, fresh] = nodes[n].children.try_emplace(r.path.parts[i],
+                                                         static_cast<std::uint32_t>(nodes.size()));
+        n = it->second;
+        if (fresh) nodes.emplace_back();  // may move the nodes: `it` is not used after
+        nodes[n].below.push_back(at);
+      }
+      nodes[n].here.push_back(at);
+    }
+
+    // The node reached by walking `path` from the root, calling `visit` on
+    // each node on the way (the root included); nullptr when the walk
+    // leaves the trie before the path's end.
+    template <typename Visit>
+    const Node* walk(std::span<const std::string_view> path, Visit&& visit) const {
+      const Node* n = nodes.data();
+      visit(*n);
+      for (std::string_view part : path) {
+        auto it = n->children.find(part);
+        if (it == n->children.end()) return nullptr;
+        n = &nodes[it->second];
+        visit(*n);
+      }
+      return n;
+    }
+  };
+
   // The rules of one list (allow, ask or deny) and, so that a call looks
   // only at the rules that can apply to it, their indices by what they
   // apply to, each in rule order (the first matching rule is cited).
   struct RuleList {
     std::vector<Rule> rules;
-    std::vector<std::uint32_t> read;          // Read(...) and the other read tools' rules
-    std::vector<std::uint32_t> edit;          // Edit(...), MultiEdit(...), NotebookEdit(...)
-    std::vector<std::uint32_t> write;         // Write(...): the Write tool only
+    PathIndex read;                           // Read(...) and the other read tools' rules
+    PathIndex edit;                           // Edit(...), MultiEdit(...), NotebookEdit(...)
+    PathIndex write;                          // Write(...): the Write tool only
     std::vector<std::uint32_t> webfetch;      // WebFetch, WebFetch(domain:...)
     std::vector<std::uint32_t> mcp_prefixed;  // mcp__server, mcp__server__*
     // By exact tool name: other tools' rules and mcp__server__tool.
@@ -171,8 +222,11 @@ struct CallPolicy::Impl {
         // the rule could cover below it.
         if (r.path.covers(t.canonical_parts)) return true;
         if (l != 0 && r.path.covers(t.lexical_parts)) return true;
-        return l != 0 && read && t.is_directory() &&
-               (may_lie_within(r.path.abs, t.canonical) || may_lie_within(r.path.abs, t.lexical));
+        // may_lie_within() before is_directory(): a file's call then pays
+        // the stat() only when some rule could lie below it.
+        return l != 0 && read &&
+               (may_lie_within(r.path.abs, t.canonical) || may_lie_within(r.path.abs, t.lexical)) &&
+               t.is_directory();
       default: return *tr.specifier == "*";  // Tool(*) of another tool: every call
     }
   }
@@ -196,9 +250,38 @@ struct CallPolicy::Impl {
       }
     };
     auto always = [](const Rule&) { return true; };
-    if (read) first(list.read, always);
-    if (is_edit_tool(tool)) first(list.edit, always);
-    if (tool == "Write") first(list.write, always);
+    // The path rules of a group that can match the target: those without a
+    // specifier, those whose literal prefix the canonical target (and, for
+    // deny and ask, the lexical one) starts with, and, for a directory a
+    // read tool searches, those that may lie within it (below its node).
+    auto first_path = [&](const PathIndex& group) {
+      first(group.no_path, always);
+      auto here = [&](const PathIndex::Node& n) { first(n.here, always); };
+      const PathIndex::Node* end = group.walk(t.canonical_parts, here);
+      const bool both = l != 0 && t.lexical_parts != t.canonical_parts;
+      const PathIndex::Node* lexical_end = both ? group.walk(t.lexical_parts, here) : nullptr;
+      if (l == 0 || !read) return;
+      // may_lie_within() reads a target component holding a glob character
+      // as a glob, which the walk (string equality) cannot follow: try
+      // every rule of the group then, as rule_matches() would.
+      auto globbed = [](std::span<const std::string_view> parts) {
+        return std::any_of(parts.begin(), parts.end(), has_glob);
+      };
+      if (globbed(t.canonical_parts) || (both && globbed(t.lexical_parts))) {
+        first(group.all, always);
+        return;
+      }
+      // Below the target's own node every rule may lie within it (if it is
+      // a directory): rule_matches() decides, so the first such is cited.
+      for (const PathIndex::Node* n : {end, lexical_end}) {
+        if (n != nullptr && !n->below.empty() && n->below.front() < best && t.is_directory()) {
+          first(n->below, always);
+        }
+      }
+    };
+    if (read) first_path(list.read);
+    if (is_edit_tool(tool)) first_path(list.edit);
+    if (tool == "Write") first_path(list.write);
     if (tool == "WebFetch") first(list.webfetch, always);
     if (auto it = list.by_name.find(tool); it != list.by_name.end()) first(it->second, always);
     if (tool.starts_with("mcp__")) {
@@ -211,10 +294,20 @@ struct CallPolicy::Impl {
   }
 
   // Splits every path pattern into components, once the vectors holding
-  // them are complete (the views point into their strings).
+  // them are complete (the views point into their strings), and indexes
+  // the path rules by their literal prefix (the trie's keys are those views).
   void split_all() {
     for (auto& list : lists) {
       for (Rule& r : list.rules) r.path.split();
+      for (std::uint32_t at = 0; at < list.rules.size(); ++at) {
+        const Rule& r = list.rules[at];
+        switch (r.rule.kind) {
+          case ToolKind::Read: list.read.add(at, r); break;
+          case ToolKind::Edit: list.edit.add(at, r); break;
+          case ToolKind::Write: list.write.add(at, r); break;
+          default: break;
+        }
+      }
     }
     for (auto* v : {&allow_read, &deny_read, &allow_write, &deny_write, &workspace}) {
       for (PathPattern& p : *v) p.split();
@@ -435,9 +528,9 @@ CallPolicy::CallPolicy(const Policy& policy, const CallContext& context)
       const auto at = static_cast<std::uint32_t>(list.rules.size());
       Impl::Rule r;
       switch (rule.kind) {
-        case ToolKind::Read: list.read.push_back(at); break;
-        case ToolKind::Edit: list.edit.push_back(at); break;
-        case ToolKind::Write: list.write.push_back(at); break;
+        case ToolKind::Read:
+        case ToolKind::Edit:
+        case ToolKind::Write: break;  // indexed by split_all(), once the patterns are split
         case ToolKind::WebFetch: list.webfetch.push_back(at); break;
         case ToolKind::Mcp: {
           const bool server_only =

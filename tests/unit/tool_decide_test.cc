@@ -5,14 +5,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "guard/flow.h"
 #include "policy/claude_settings.h"
 #include "policy/decide_call.h"
 #include "policy/load.h"
+#include "policy/pattern.h"
 #include "policy/toolrules.h"
 
 namespace cordon::policy {
@@ -143,6 +147,238 @@ TEST(CallDecisions, PathRulesSeeThroughDotDotAndSymlinks) {
   CallPolicy q(with_rules(t, "[tools]\nallow = [\"Read(src/**)\", \"Read(keys/**)\"]\n"), ctx(t));
   EXPECT_NE(decide(q, "Read", {{"file_path", t.path("/ws/keys/id_rsa")}}).verdict,
             CallVerdict::Allow);
+}
+
+// Path rules are found through an index by their literal prefix (the
+// components before the first glob): no rule that could match may be left
+// out, and the rule cited is still the first in file order.
+Policy with_tool_rules(const std::vector<std::pair<std::string, std::string>>& rules) {
+  Policy p;
+  int line = 0;
+  for (const auto& [list, rule] : rules) {
+    PatternList& l = list == "deny" ? p.tools.deny : list == "ask" ? p.tools.ask : p.tools.allow;
+    l.push_back({rule, Origin{Layer::User, "rules.toml", ++line, 1}});
+  }
+  return p;
+}
+
+TEST(PathRuleIndex, DenyRulesStartingWithAGlobAreAlwaysTried) {
+  Tree t;
+  std::vector<std::pair<std::string, std::string>> rules;
+  for (int i = 0; i < 500; ++i)
+    rules.emplace_back("allow", "Read(//data/p" + std::to_string(i) + "/**)");
+  rules.emplace_back("deny", "Read(//**/id_rsa)");
+  rules.emplace_back("deny", "Edit(//*" + t.path("/ws/src").substr(1) + "/*.c)");
+  rules.emplace_back("deny", "Read(*.pem)");  // CWD/**/*.pem
+  rules.emplace_back("deny", "Write");        // no path: every Write call
+  CallPolicy p(with_tool_rules(rules), ctx(t));
+  auto d = decide(p, "Read", {{"file_path", t.path("/home/.ssh/id_rsa")}});
+  EXPECT_EQ(d.verdict, CallVerdict::Deny) << d.reason;
+  EXPECT_EQ(d.rule, "Read(//**/id_rsa)");
+  EXPECT_EQ(d.line, 501);
+  EXPECT_EQ(decide(p, "Edit", {{"file_path", t.path("/ws/src/main.c")}}).verdict,
+            CallVerdict::Deny);
+  EXPECT_EQ(decide(p, "Read", {{"file_path", t.path("/ws/src/deep/er/k.pem")}}).verdict,
+            CallVerdict::Deny);
+  EXPECT_EQ(decide(p, "Write", {{"file_path", t.path("/ws/docs/new.md")}}).rule, "Write");
+}
+
+TEST(PathRuleIndex, ARuleOnAParentDirectoryCoversEverythingBelow) {
+  Tree t;
+  CallPolicy p(with_tool_rules({{"allow", "Read(~/.ssh/known_hosts)"},
+                                {"deny", "Read(//" + t.path("/home").substr(1) + ")"},
+                                {"deny", "Edit(/src)"},
+                                {"deny", "Write(src/gen/)"},
+                                {"deny", "Edit(keys)"}}),
+               ctx(t));
+  // Deny rules also match the path as written: ws/keys is a symlink to
+  // ~/.ssh, whose own node is elsewhere in the index.
+  auto d = decide(p, "Edit", {{"file_path", t.path("/ws/keys/config")}});
+  EXPECT_EQ(d.verdict, CallVerdict::Deny);
+  EXPECT_EQ(d.rule, "Edit(keys)");
+  EXPECT_EQ(decide(p, "Read", {{"file_path", t.path("/home/.ssh/id_rsa")}}).verdict,
+            CallVerdict::Deny);
+  EXPECT_EQ(decide(p, "Read", {{"file_path", t.path("/home/.ssh/known_hosts")}}).verdict,
+            CallVerdict::Deny);  // deny beats allow
+  EXPECT_EQ(decide(p, "Edit", {{"file_path", t.path("/ws/src/main.c")}}).verdict,
+            CallVerdict::Deny);
+  EXPECT_EQ(decide(p, "Write", {{"file_path", t.path("/ws/src/gen/a/b.c")}}).verdict,
+            CallVerdict::Deny);
+}
+
+TEST(PathRuleIndex, DoubleStarInTheMiddle) {
+  Tree t;
+  CallPolicy p(
+      with_tool_rules({{"deny", "Edit(src/**/secret/*.key)"}, {"deny", "Read(~/**/.ssh/**)"}}),
+      ctx(t));
+  for (const std::string& path :
+       {t.path("/ws/src/secret/a.key"), t.path("/ws/src/x/y/secret/b.key")}) {
+    EXPECT_EQ(decide(p, "Edit", {{"file_path", path}}).verdict, CallVerdict::Deny) << path;
+  }
+  EXPECT_NE(decide(p, "Edit", {{"file_path", t.path("/ws/src/secret/a.txt")}}).verdict,
+            CallVerdict::Deny);
+  EXPECT_EQ(decide(p, "Read", {{"file_path", t.path("/home/.ssh/id_rsa")}}).verdict,
+            CallVerdict::Deny);
+}
+
+TEST(PathRuleIndex, TheMatchingRuleIsTheLastOfAThousand) {
+  Tree t;
+  std::vector<std::pair<std::string, std::string>> rules;
+  for (int i = 0; i < 999; ++i) {
+    rules.emplace_back("deny", i % 2 == 0 ? "Read(src/mod" + std::to_string(i) + "/**)"
+                                          : "Read(~/.cache/c" + std::to_string(i) + ")");
+  }
+  rules.emplace_back("deny", "Read(~/.ssh/id_rsa)");
+  CallPolicy p(with_tool_rules(rules), ctx(t));
+  auto d = decide(p, "Read", {{"file_path", t.path("/ws/keys/id_rsa")}});  // through the symlink
+  EXPECT_EQ(d.verdict, CallVerdict::Deny);
+  EXPECT_EQ(d.rule, "Read(~/.ssh/id_rsa)");
+  EXPECT_EQ(d.line, 1000);
+  EXPECT_NE(decide(p, "Read", {{"file_path", t.path("/ws/src/main.c")}}).verdict,
+            CallVerdict::Deny);
+}
+
+TEST(PathRuleIndex, SamePrefixInAllowAndDenyDenyWins) {
+  Tree t;
+  CallPolicy p(
+      with_tool_rules(
+          {{"allow", "Edit(src/**)"}, {"ask", "Edit(src/*.c)"}, {"deny", "Edit(src/main.c)"}}),
+      ctx(t));
+  auto d = decide(p, "Edit", {{"file_path", t.path("/ws/src/main.c")}});
+  EXPECT_EQ(d.verdict, CallVerdict::Deny);
+  EXPECT_EQ(d.line, 3);
+  d = decide(p, "Edit", {{"file_path", t.path("/ws/src/other.c")}});
+  EXPECT_EQ(d.verdict, CallVerdict::Ask);
+  EXPECT_EQ(d.line, 2);
+  d = decide(p, "Edit", {{"file_path", t.path("/ws/src/other.h")}});
+  EXPECT_EQ(d.verdict, CallVerdict::Allow);
+  EXPECT_EQ(d.line, 1);
+}
+
+// Several rules match, at different depths of the index: the first in the
+// file is cited, whichever node it sits at.
+TEST(PathRuleIndex, TheFirstRuleInFileOrderIsCited) {
+  Tree t;
+  const std::vector<std::string> matching = {"Read(//**/main.c)", "Read(src/main.c)",
+                                             "Read(//" + t.path("/ws").substr(1) + ")", "Read(*.c)",
+                                             "Read(./src/**)"};
+  for (size_t first = 0; first < matching.size(); ++first) {
+    std::vector<std::pair<std::string, std::string>> rules = {{"deny", "Read(src/none/**)"}};
+    for (size_t k = 0; k < matching.size(); ++k) {
+      rules.emplace_back("deny", matching[(first + k) % matching.size()]);
+    }
+    CallPolicy p(with_tool_rules(rules), ctx(t));
+    auto d = decide(p, "Read", {{"file_path", t.path("/ws/src/main.c")}});
+    EXPECT_EQ(d.rule, matching[first]);
+    EXPECT_EQ(d.line, 2);
+  }
+}
+
+// Grep, Glob and LS search a directory: a deny or ask rule on anything
+// below it applies, however deep its literal prefix goes, and a directory
+// whose name holds a glob character still finds it.
+TEST(PathRuleIndex, ASearchedDirectoryMeetsTheRulesBelowIt) {
+  Tree t;
+  ::mkdir(t.path("/ws/src/[id]").c_str(), 0755);
+  CallPolicy p(with_tool_rules({{"allow", "Read(~/**)"},
+                                {"allow", "Read(src/**)"},
+                                {"ask", "Read(src/[i]d/*.env)"},
+                                {"deny", "Read(~/.ssh/id_rsa)"}}),
+               ctx(t));
+  auto d = decide(p, "Grep", {{"pattern", "x"}, {"path", t.path("/home")}});
+  EXPECT_EQ(d.verdict, CallVerdict::Deny) << d.reason;
+  EXPECT_EQ(d.line, 4);
+  EXPECT_EQ(decide(p, "Grep", {{"pattern", "x"}, {"path", t.path("/ws/keys")}}).verdict,
+            CallVerdict::Deny);
+  EXPECT_EQ(decide(p, "Grep", {{"pattern", "x"}, {"path", t.path("/ws/src/[id]")}}).verdict,
+            CallVerdict::Ask);
+  // may_lie_within() reads "[id]" as a glob, which matches "d": the rule
+  // on src/d/ is not under the searched directory's node, yet applies.
+  CallPolicy q(with_tool_rules({{"deny", "Read(src/d/secret)"}}), ctx(t));
+  EXPECT_EQ(decide(q, "Grep", {{"pattern", "x"}, {"path", t.path("/ws/src/[id]")}}).verdict,
+            CallVerdict::Deny);
+  EXPECT_EQ(decide(p, "Glob", {{"pattern", "*"}, {"path", t.path("/ws")}}).verdict,
+            CallVerdict::Ask);
+  // A file is not searched: only rules that cover it apply.
+  EXPECT_EQ(decide(p, "Read", {{"file_path", t.path("/ws/src/main.c")}}).verdict,
+            CallVerdict::Allow);
+}
+
+// Against the rules tried one by one with the public matchers: many
+// patterns (literal, globbed at every depth, "**", "~", "//", relative, and
+// through the symlink) and targets, deny / ask / allow mixed.
+TEST(PathRuleIndex, SameAnswerAsTryingEveryRule) {
+  Tree t;
+  ::mkdir(t.path("/ws/src/a").c_str(), 0755);
+  const std::string ws = t.path("/ws"), home = t.path("/home");
+  const std::vector<std::string> specs = {"src/**",
+                                          "./src/a",
+                                          "src",
+                                          "*.c",
+                                          ".env",
+                                          "src/*/x.c",
+                                          "src/**/x.c",
+                                          "//**/.ssh/**",
+                                          "~/.ssh",
+                                          "~/.ssh/*",
+                                          "~/*/id_rsa",
+                                          "keys/**",
+                                          "keys",
+                                          "//" + ws.substr(1) + "/s?c/**",
+                                          "//" + ws.substr(1) + "/[s]rc",
+                                          "//*",
+                                          "//" + ws.substr(1),
+                                          "~",
+                                          "src/a/**",
+                                          "other/**"};
+  const std::vector<std::string> targets = {"/ws/src/main.c",  "/ws/.env",          "/ws/src/a/x.c",
+                                            "/ws/src/a",       "/ws/src",           "/ws",
+                                            "/home",           "/home/.ssh/id_rsa", "/ws/keys",
+                                            "/ws/keys/id_rsa", "/ws/src/b/x.c",     "/ws/new.c",
+                                            "/outside"};
+  const std::array<std::string, 3> names = {"allow", "ask", "deny"};
+  for (int seed = 0; seed < 40; ++seed) {
+    std::vector<std::pair<std::string, std::string>> rules;
+    std::vector<std::pair<int, std::string>> plain;  // list, absolute pattern
+    for (size_t i = 0; i < 12; ++i) {
+      const std::string& spec = specs[(seed * 7 + i * 13 + i * i) % specs.size()];
+      int list = static_cast<int>((seed + i * 5) % 3);
+      rules.emplace_back(names[static_cast<size_t>(list)], "Read(" + spec + ")");
+      plain.emplace_back(list, absolute_path_pattern(spec, home, "", ws));
+    }
+    CallPolicy p(with_tool_rules(rules), ctx(t));
+    for (const std::string& rel : targets) {
+      for (const char* tool : {"Read", "Grep"}) {
+        std::string lexical;
+        const std::string canonical = canonical_target(t.path(rel), home, ws, &lexical);
+        struct stat st {};
+        // Read and Grep are both read tools: a directory target is searched.
+        const bool dir = ::stat(canonical.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+        int want_list = -1, want_line = 0;
+        for (int list : {2, 1, 0}) {
+          for (size_t i = 0; i < plain.size() && want_list < 0; ++i) {
+            if (plain[i].first != list) continue;
+            const std::string& abs = plain[i].second;
+            bool m = path_pattern_matches(abs, canonical) ||
+                     (list != 0 && path_pattern_matches(abs, lexical)) ||
+                     (list != 0 && dir &&
+                      (may_lie_within(abs, canonical) || may_lie_within(abs, lexical)));
+            if (m) {
+              want_list = list;
+              want_line = static_cast<int>(i) + 1;
+            }
+          }
+          if (want_list >= 0) break;
+        }
+        auto d = decide(p, tool, {{"path", t.path(rel)}});
+        EXPECT_EQ(d.line, want_line)
+            << "seed " << seed << ", " << tool << " " << rel << ": " << d.reason;
+        if (want_list >= 0) {
+          EXPECT_EQ(static_cast<int>(d.verdict), want_list) << "seed " << seed << " " << rel;
+        }
+      }
+    }
+  }
 }
 
 // No rule: what stays inside the boundary is allowed; what crosses it asks.
