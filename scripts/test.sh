@@ -65,7 +65,7 @@ if ((asan)); then
     set -e
     if [[ ! -f build-asan/build.ninja ]]; then
       cmake -S . -B build-asan -G Ninja -DCORDON_SANITIZE=ON -DCORDON_BENCH=OFF \
-        -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" -DCMAKE_C_FLAGS_DEBUG="-g -O1" \
+        -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1 -O1" -DCMAKE_C_FLAGS_DEBUG="-g1 -O1" \
         >/dev/null
     fi
     if ninja -C build-asan -t targets all | grep -q '^unit_tests:'; then
