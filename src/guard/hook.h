@@ -31,7 +31,7 @@ enum class HookEvent { SessionStart, UserPromptSubmit, PreToolUse, PostToolUse, 
 struct HookInput {
   HookEvent event = HookEvent::Other;
   std::string session_id;
-  std::string cwd;      // as the event gives it; empty when it gives none
+  std::string cwd;  // as the event gives it; empty when it gives none
   nlohmann::json json = nlohmann::json::object();  // the whole event
 };
 
