@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "corpus.h"
 #include "policy/decide_call.h"
 #include "policy/load.h"
 #include "policy/toolrules.h"
@@ -51,23 +52,7 @@ const Tree& tree() {
   return t;
 }
 
-const std::vector<std::string>& corpus() {
-  static const std::vector<std::string> commands = [] {
-    std::vector<std::string> out;
-    std::ifstream in(std::filesystem::path(__FILE__).parent_path() / ".." / "tests" / "unit" /
-                     "shell_corpus.tsv");
-    for (std::string line; std::getline(in, line);) {
-      if (line.empty() || line[0] == '#') continue;
-      std::string cmd = line.substr(line.find('\t') + 1);
-      for (std::size_t at; (at = cmd.find("\xe2\x8f\x8e")) != std::string::npos;) {
-        cmd.replace(at, 3, "\n");
-      }
-      out.push_back(cmd);
-    }
-    return out;
-  }();
-  return commands;
-}
+using cordon::bench::corpus;
 
 // The built-in default plus `total` tool rules, a fifth of each kind: path
 // rules (Read, Edit, Write), WebFetch domains, MCP tools, Bash; a third of

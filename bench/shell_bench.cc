@@ -8,12 +8,11 @@
 // ones up to 1,000.
 #include <benchmark/benchmark.h>
 
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "corpus.h"
 #include "shell/analyze.h"
 #include "shell/rules.h"
 
@@ -21,23 +20,7 @@ using namespace cordon::shell;
 
 namespace {
 
-const std::vector<std::string>& corpus() {
-  static const std::vector<std::string> commands = [] {
-    std::vector<std::string> out;
-    std::ifstream in(std::filesystem::path(__FILE__).parent_path() / ".." / "tests" / "unit" /
-                     "shell_corpus.tsv");
-    for (std::string line; std::getline(in, line);) {
-      if (line.empty() || line[0] == '#') continue;
-      std::string cmd = line.substr(line.find('\t') + 1);
-      for (std::size_t at; (at = cmd.find("\xe2\x8f\x8e")) != std::string::npos;) {
-        cmd.replace(at, 3, "\n");
-      }
-      out.push_back(cmd);
-    }
-    return out;
-  }();
-  return commands;
-}
+using cordon::bench::corpus;
 
 BashRules rules_of(int total) {
   BashRules r;
