@@ -21,6 +21,7 @@
 #include <string_view>
 #include <variant>
 
+#include "check.h"
 #include "guard/flow.h"
 #include "guard/hook.h"
 #include "policy/decide_call.h"
@@ -28,12 +29,9 @@
 #include "shell/analyze.h"
 
 using namespace cordon;
+using cordon::fuzz::check;
 
 namespace {
-
-void check(bool ok) {
-  if (!ok) std::abort();
-}
 
 const char* const kHome = "/nonexistent-fuzz/home";
 const char* const kWorkspace = "/nonexistent-fuzz/ws";

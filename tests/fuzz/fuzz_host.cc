@@ -5,19 +5,17 @@
 #include <string>
 #include <string_view>
 
+#include "check.h"
 #include "egress/address.h"
 #include "egress/host.h"
 
 using namespace cordon::egress;
+using cordon::fuzz::check;
 
 namespace {
 
 bool in_alphabet(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-}
-
-void check(bool ok) {
-  if (!ok) std::abort();
 }
 
 }  // namespace

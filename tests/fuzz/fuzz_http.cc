@@ -7,15 +7,13 @@
 #include <string>
 #include <string_view>
 
+#include "check.h"
 #include "egress/http.h"
 
 using namespace cordon::egress;
+using cordon::fuzz::check;
 
 namespace {
-
-void check(bool ok) {
-  if (!ok) std::abort();
-}
 
 void request(std::string_view buf) {
   RequestHead head;

@@ -8,17 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include "check.h"
 #include "egress/decide.h"
 
 using namespace cordon::egress;
-
-namespace {
-
-void check(bool ok) {
-  if (!ok) std::abort();
-}
-
-}  // namespace
+using cordon::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view raw(reinterpret_cast<const char*>(data), size);

@@ -6,17 +6,15 @@
 #include <string_view>
 #include <variant>
 
+#include "check.h"
 #include "shell/analyze.h"
 #include "shell/parse.h"
 #include "shell/rules.h"
 
 using namespace cordon::shell;
+using cordon::fuzz::check;
 
 namespace {
-
-void check(bool ok) {
-  if (!ok) std::abort();
-}
 
 const BashRules& rules() {
   static const BashRules r = [] {

@@ -6,18 +6,12 @@
 #include <string>
 #include <string_view>
 
+#include "check.h"
 #include "egress/address.h"
 #include "egress/socks5.h"
 
 using namespace cordon::egress;
-
-namespace {
-
-void check(bool ok) {
-  if (!ok) std::abort();
-}
-
-}  // namespace
+using cordon::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view buf(reinterpret_cast<const char*>(data), size);

@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 
+#include "check.h"
 #include "egress/host.h"
 #include "policy/decide_call.h"
 #include "policy/pattern.h"
@@ -28,13 +29,10 @@
 #include "shell/rules.h"
 
 using namespace cordon;
+using cordon::fuzz::check;
 using namespace cordon::policy;
 
 namespace {
-
-void check(bool ok) {
-  if (!ok) std::abort();
-}
 
 const char* const kHome = "/nonexistent-fuzz/home";
 const char* const kWorkspace = "/nonexistent-fuzz/ws";
