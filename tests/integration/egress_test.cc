@@ -82,6 +82,19 @@ class Egress : public SandboxTest {
   RunResult bash(const std::string& script, const std::vector<std::string>& flags) {
     return run_in({"bash", "-c", script}, flags);
   }
+  // A program that ignores the proxy: `python3 connect.py PORT HOST...`
+  // connects straight to each HOST and prints "OK" or "errno N" for each.
+  // Returns its name in the workspace.
+  std::string write_connect_script() {
+    ws.write("connect.py",
+             "import socket,sys\n"
+             "for host in sys.argv[2:]:\n"
+             "    try:\n"
+             "        socket.create_connection((host, int(sys.argv[1])), timeout=10); print('OK')\n"
+             "    except OSError as e:\n"
+             "        print('errno', e.errno)\n");
+    return "connect.py";
+  }
 };
 
 TEST_P(Egress, WithoutNetworkRulesThereIsNoProxyAndNoWayOut) {
@@ -181,19 +194,13 @@ TEST_P(Egress, EmptyAllowListAllowsNothing) {
 // reaches the origin.
 TEST_P(Egress, RawConnectAroundTheProxyFindsNoOne) {
   Origin origin("http");
-  const std::string py =
-      "import socket,sys\n"
-      "for host in ('127.0.0.1', '::ffff:127.0.0.1'):\n"
-      "    try:\n"
-      "        socket.create_connection((host, int(sys.argv[1])), timeout=10); print('OK')\n"
-      "    except OSError as e:\n"
-      "        print('errno', e.errno)\n";
-  ws.write("raw.py", py);
-  auto outside = run({"/usr/bin/python3", "raw.py", origin.port()}, opts());
+  const std::vector<std::string> connect = {"/usr/bin/python3", write_connect_script(),
+                                            origin.port(), "127.0.0.1", "::ffff:127.0.0.1"};
+  auto outside = run(connect, opts());
   EXPECT_EQ(outside.out, "OK\nOK\n") << outside;
   auto flags = allowing();
   flags.insert(flags.end(), {"--allow-domain", "127.0.0.1", "--open-range", "127.0.0.0/8"});
-  auto r = run_in({"/usr/bin/python3", "raw.py", origin.port()}, flags);
+  auto r = run_in(connect, flags);
   EXPECT_EQ(r.out, "errno 111\nerrno 111\n") << r;  // ECONNREFUSED: nobody listens there
   EXPECT_EQ(origin.log(), "");
 }
@@ -422,16 +429,11 @@ TEST_P(EgressLandlock, OnlyTheProxyPortsAreReachable) {
   flags.insert(flags.end(), {"--mode", "landlock"});
   auto through = bash("curl -sS -m 20 http://allowed.test:" + origin.port() + "/ll", flags);
   EXPECT_EQ(through.out, "GET /ll auth=-\n") << through;
-  const std::string py =
-      "import socket,sys\n"
-      "try:\n"
-      "    socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10); print('OK')\n"
-      "except OSError as e:\n"
-      "    print('errno', e.errno)\n";
-  ws.write("direct.py", py);
-  auto outside = run({"/usr/bin/python3", "direct.py", origin.port()}, opts());
+  const std::vector<std::string> connect = {"/usr/bin/python3", write_connect_script(),
+                                            origin.port(), "127.0.0.1"};
+  auto outside = run(connect, opts());
   EXPECT_EQ(outside.out, "OK\n") << outside;
-  auto r = run_in({"/usr/bin/python3", "direct.py", origin.port()}, flags);
+  auto r = run_in(connect, flags);
   EXPECT_EQ(r.out, "errno 13\n") << r;  // EACCES from Landlock
 }
 
