@@ -321,7 +321,15 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
         linked.push_back(path);
     };
     v.on_git_item = [&](const GitItem& item) { record_git_item(item, spec.git_baseline); };
+    std::string unread;  // the first directory that could not be read
+    v.on_error = [&](const std::string& path, int err) {
+      if (unread.empty()) unread = path + ": " + std::strerror(err);
+    };
     walk_workspace(r, v);
+    if (!unread.empty())
+      return plain_error("cannot read " + unread +
+                         "; cordon must see every file of a writable tree to keep hard links "
+                         "to files outside it read-only. Refusing to run");
     if (overflow)
       return plain_error("more than " + std::to_string(kMaxHardLinkedFiles) +
                          " hard-linked files under " + r +

@@ -11,10 +11,15 @@
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <sstream>
+#include <system_error>
+#include <thread>
 #include <unordered_map>
 
 namespace cordon::sandbox {
@@ -269,70 +274,191 @@ bool git_config_is_dangerous(const std::string& text, std::string* key) {
   return false;
 }
 
-void walk_workspace(const std::string& root, const WalkVisitor& visit) {
-  struct Frame {
-    int fd;
-    std::string path;
-    int depth;
-  };
-  int top = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (top < 0) return;
-  struct stat root_st {};
-  fstat(top, &root_st);
-  std::vector<Frame> stack{{top, root, 0}};
-  while (!stack.empty()) {
-    Frame f = std::move(stack.back());
-    stack.pop_back();
-    DIR* d = fdopendir(f.fd);
-    if (d == nullptr) {
-      close(f.fd);
-      continue;
+namespace {
+
+// A directory the walk has found and not yet read. It is opened relative to
+// its parent, which stays open (shared) until the last of its children has
+// been opened: fd-relative all the way down, without one open descriptor per
+// pending directory (a directory with thousands of subdirectories, such as a
+// node_modules, would otherwise exhaust RLIMIT_NOFILE and be skipped).
+struct PendingDir {
+  std::shared_ptr<DIR> parent;  // null for the root
+  std::string name;             // in parent
+  std::string path;
+  int depth = 0;
+};
+
+// Directories read by one thread before a second one is started: a small
+// tree is walked by the caller alone, without the cost of a thread.
+constexpr std::size_t kWalkAloneDirs = 64;
+constexpr unsigned kWalkMaxThreads = 4;
+
+class TreeWalk {
+ public:
+  explicit TreeWalk(const WalkVisitor& visit) : visit_(visit) {}
+
+  void run(const std::string& root) {
+    queue_.push_back({nullptr, root, root, 0});
+    std::vector<std::thread> helpers;
+    work(&helpers);
+    for (auto& t : helpers) t.join();
+  }
+
+ private:
+  // Takes directories from the queue until the whole tree is read. The
+  // caller's thread (helpers != null) starts helpers once the tree has
+  // proved big enough to be worth them.
+  void work(std::vector<std::thread>* helpers) {
+    std::unique_lock lock(queue_m_);
+    for (;;) {
+      cv_.wait(lock, [&] { return !queue_.empty() || busy_ == 0; });
+      if (queue_.empty()) {
+        cv_.notify_all();  // nothing left and nobody reading: the walk is over
+        return;
+      }
+      PendingDir d = std::move(queue_.back());
+      queue_.pop_back();
+      ++busy_;
+      lock.unlock();
+      std::vector<PendingDir> found;
+      read_dir(d, found);
+      d.parent.reset();  // the parent closes once its last child is open
+      lock.lock();
+      --busy_;
+      ++read_;
+      for (auto& f : found) queue_.push_back(std::move(f));
+      cv_.notify_all();
+      if (helpers != nullptr && helpers->empty() && read_ >= kWalkAloneDirs && queue_.size() > 1) {
+        const unsigned cpus =
+            std::max(1U, std::min(std::thread::hardware_concurrency(), kWalkMaxThreads));
+        lock.unlock();
+        try {
+          for (unsigned i = 1; i < cpus; ++i) helpers->emplace_back([this] { work(nullptr); });
+        } catch (const std::system_error&) {
+          // No thread to be had: this one walks on alone.
+        }
+        lock.lock();
+      }
+    }
+  }
+
+  void report_error(const std::string& path, int err) {
+    if (!visit_.on_error) return;
+    const std::lock_guard guard(visit_m_);
+    visit_.on_error(path, err);
+  }
+
+  // Opens d and reads it: its files go to the visitor, its subdirectories
+  // (on the root's filesystem) to `found`.
+  void read_dir(const PendingDir& d, std::vector<PendingDir>& found) {
+    const int fd = d.parent ? openat(dirfd(d.parent.get()), d.name.c_str(),
+                                     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                            : open(d.path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+      const int err = errno;
+      // Gone, or no longer a directory: nothing to read. Not readable and
+      // not searchable either: nothing below it can be reached by the
+      // caller, contained or not. Anything else (EMFILE, ENOMEM, a
+      // directory that can be entered but not listed) leaves the tree
+      // unchecked, which the visitor must hear.
+      if (err == ENOENT || err == ENOTDIR || err == ELOOP) return;
+      if (err == EACCES && d.parent &&
+          faccessat(dirfd(d.parent.get()), d.name.c_str(), X_OK, AT_SYMLINK_NOFOLLOW) != 0)
+        return;
+      report_error(d.path, err);
+      return;
+    }
+    struct stat st {};
+    if (fstat(fd, &st) != 0) {
+      report_error(d.path, errno);
+      close(fd);
+      return;
+    }
+    if (!d.parent) {
+      root_dev_ = st.st_dev;
+    } else if (st.st_dev != root_dev_) {
+      close(fd);  // another filesystem mounted here: not walked
+      return;
+    }
+    std::shared_ptr<DIR> dir(fdopendir(fd), [](DIR* p) { closedir(p); });
+    if (!dir) {
+      report_error(d.path, errno);
+      close(fd);
+      return;
     }
     bool bare[3] = {};  // HEAD, objects/, refs/: a bare repository
-    while (struct dirent* e = readdir(d)) {
+    for (;;) {
+      errno = 0;
+      const struct dirent* e = readdir(dir.get());
+      if (e == nullptr) {
+        if (errno != 0) report_error(d.path, errno);
+        break;
+      }
       const char* n = e->d_name;
       if (std::strcmp(n, ".") == 0 || std::strcmp(n, "..") == 0) continue;
-      if (e->d_type != DT_DIR && e->d_type != DT_REG && e->d_type != DT_UNKNOWN) continue;
-      if (e->d_type == DT_REG && !visit.on_file) {
+      unsigned char type = e->d_type;
+      if (type != DT_DIR && type != DT_REG && type != DT_UNKNOWN) continue;
+      struct stat est {};
+      const bool want_stat = type == DT_UNKNOWN || (type == DT_REG && visit_.on_file);
+      if (want_stat) {
+        if (fstatat(dirfd(dir.get()), n, &est, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        type = S_ISREG(est.st_mode) ? DT_REG : S_ISDIR(est.st_mode) ? DT_DIR : DT_UNKNOWN;
+      }
+      if (type == DT_REG) {
         // The sweep looks at directories and at names only: no stat for
         // the files of the tree, which are most of it.
         if (std::strcmp(n, "HEAD") == 0) bare[0] = true;
+        if (visit_.on_file) {
+          const std::lock_guard guard(visit_m_);
+          visit_.on_file(d.path + "/" + n, est);
+        }
         continue;
       }
-      struct stat st {};
-      if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-      std::string child = f.path + "/" + n;
-      if (S_ISREG(st.st_mode)) {
-        if (std::strcmp(n, "HEAD") == 0) bare[0] = true;
-        if (visit.on_file) visit.on_file(child, st);
-        continue;
-      }
-      if (!S_ISDIR(st.st_mode) || st.st_dev != root_st.st_dev || f.depth > 256) continue;
-      if (std::strcmp(n, ".git") == 0 && visit.on_git_item) {
-        UniqueFd git(openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (git) for_each_git_item(git.get(), child, visit.on_git_item);
+      if (type != DT_DIR || d.depth > 256) continue;
+      std::string child = d.path + "/" + n;
+      if (std::strcmp(n, ".git") == 0 && visit_.on_git_item) {
+        UniqueFd git(openat(dirfd(dir.get()), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (git) {
+          const std::lock_guard guard(visit_m_);
+          for_each_git_item(git.get(), child, visit_.on_git_item);
+        }
       }
       if (std::strcmp(n, "objects") == 0) bare[1] = true;
       if (std::strcmp(n, "refs") == 0) bare[2] = true;
-      int sub = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (sub >= 0) stack.push_back({sub, child, f.depth + 1});
+      found.push_back({dir, n, std::move(child), d.depth + 1});
     }
     // A ".git" directory (and a submodule's git directory below one) has
     // HEAD, objects/ and refs/ too: it is handled as a git directory above,
     // not as a bare repository in the work tree.
     const bool in_gitdir =
-        f.path.size() >= 5 && (f.path.compare(f.path.size() - 5, 5, "/.git") == 0 ||
-                               f.path.find("/.git/") != std::string::npos);
-    if (bare[0] && bare[1] && bare[2] && !in_gitdir && visit.on_git_item) {
-      visit.on_git_item({f.path + "/HEAD", dirfd(d), "HEAD", false, true});
-      for_each_git_item(dirfd(d), f.path, visit.on_git_item);
-    } else if (bare[0] && f.depth == 0 && visit.on_git_item) {
+        d.path.size() >= 5 && (d.path.compare(d.path.size() - 5, 5, "/.git") == 0 ||
+                               d.path.find("/.git/") != std::string::npos);
+    if (!visit_.on_git_item) return;
+    const std::lock_guard guard(visit_m_);
+    if (bare[0] && bare[1] && bare[2] && !in_gitdir) {
+      visit_.on_git_item({d.path + "/HEAD", dirfd(dir.get()), "HEAD", false, true});
+      for_each_git_item(dirfd(dir.get()), d.path, visit_.on_git_item);
+    } else if (bare[0] && d.depth == 0) {
       // HEAD at the top of the workspace has no placeholder (it would make
       // `git log HEAD` ambiguous); one the run made is set aside all the same.
-      visit.on_git_item({f.path + "/HEAD", dirfd(d), "HEAD", false, true});
+      visit_.on_git_item({d.path + "/HEAD", dirfd(dir.get()), "HEAD", false, true});
     }
-    closedir(d);
   }
+
+  const WalkVisitor& visit_;
+  std::mutex visit_m_;  // the visitor is called by one thread at a time
+  std::mutex queue_m_;
+  std::condition_variable cv_;
+  std::vector<PendingDir> queue_;  // LIFO: depth first, few directories open
+  int busy_ = 0;                   // directories being read
+  std::size_t read_ = 0;
+  dev_t root_dev_ = 0;  // written before the first subdirectory is queued
+};
+
+}  // namespace
+
+void walk_workspace(const std::string& root, const WalkVisitor& visit) {
+  TreeWalk(visit).run(root);
 }
 
 void record_git_item(const GitItem& item, std::vector<FileState>& baseline) {
@@ -348,7 +474,14 @@ std::vector<SweepFinding> sweep_workspace(const std::string& workspace,
   std::vector<SweepFinding> out;
   WalkVisitor v;
   v.on_git_item = [&](const GitItem& item) { judge(item, by_path, out); };
+  v.on_error = [&](const std::string& path, int err) {
+    out.push_back({path, std::string("could not be read: ") + std::strerror(err),
+                   "git hooks and configs below it were NOT checked"});
+  };
   walk_workspace(workspace, v);
+  // The walk is concurrent: the report is in path order, the same every time.
+  std::sort(out.begin(), out.end(),
+            [](const SweepFinding& a, const SweepFinding& b) { return a.path < b.path; });
   return out;
 }
 

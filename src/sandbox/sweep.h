@@ -68,10 +68,16 @@ struct WalkVisitor {
   // Every hook and config of every git directory in the tree: ".git"
   // directories, their submodules' git directories, bare repositories.
   std::function<void(const GitItem&)> on_git_item;
+  // A directory that could not be read for a reason other than being gone
+  // or closed to the caller too (EMFILE, ENOMEM, listable but not
+  // readable): what is below it was not visited.
+  std::function<void(const std::string& path, int err)> on_error;
 };
 
 // One pass over a writable tree, for both the hard-link check before the
-// run and the git baseline / sweep.
+// run and the git baseline / sweep. Large trees are read by up to four
+// threads (all joined before it returns); the visitor is called by one
+// thread at a time, in no particular order.
 void walk_workspace(const std::string& root, const WalkVisitor& visit);
 
 // Appends the item's identity and ctime to the baseline taken before the run.

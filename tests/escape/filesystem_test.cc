@@ -131,6 +131,46 @@ TEST_P(FilesystemEscape, HardLinkToOutsideFileCannotBeWrittenThrough) {
   EXPECT_EQ(scene.outside.read("target.txt"), kOriginal);
 }
 
+// The same links spread over a wide tree (600 directories side by side, as in
+// a node_modules) walked by a cordon that may open only 256 files. A walk
+// that kept every pending directory open ran out of descriptors part of the
+// way through and skipped the rest of the tree without a word, links and all.
+TEST_P(FilesystemEscape, HardLinksInAWideTreeAreFoundWithFewOpenFiles) {
+  constexpr int kDirs = 600;
+  constexpr int kEvery = 30;  // a link in every 30th directory: 20 links
+  auto plant = [](Scene& s) {
+    s.outside.write("target.txt", kOriginal);
+    std::vector<std::vector<std::string>> steps;
+    for (int i = 0; i < kDirs; ++i) {
+      const std::string dir = "wide/d" + std::to_string(i);
+      s.ws.mkdir(dir);
+      if (i % kEvery != 0) continue;
+      EXPECT_EQ(link(s.outside.file("target.txt").c_str(), s.ws.file(dir + "/link").c_str()), 0)
+          << errno_name(errno);
+      steps.push_back({"open-write", dir + "/link"});
+    }
+    return steps;
+  };
+  auto expect_all = [](const std::string& what) {
+    std::string all;
+    for (int i = 0; i < kDirs / kEvery; ++i) all += (all.empty() ? "" : " ") + what;
+    return all;
+  };
+  {
+    Scene bare = fresh();
+    EXPECT_EQ(bare.bare(plant(bare)), expect_all("OK"));
+    EXPECT_NE(bare.outside.read("target.txt"), kOriginal);
+  }
+  const auto steps = plant(scene);
+  const auto before = snapshot(scene.outside.path());
+  std::vector<std::string> argv{"prlimit", "--nofile=256:256", "--", cordon_bin()};
+  for (const auto& a : run_args({}, probe_argv(scene.probe, steps))) argv.push_back(a);
+  const RunResult r = run(argv, scene.opts());
+  EXPECT_EQ(outcome(r), expect_all("EROFS")) << r;
+  EXPECT_EQ(snapshot(scene.outside.path()), before);
+  EXPECT_EQ(scene.outside.read("target.txt"), kOriginal);
+}
+
 // Making the hard link from inside: the outside file is on a read-only mount,
 // the workspace on another, and link(2) does not cross mounts.
 TEST_P(FilesystemEscape, HardLinkToOutsideCannotBeCreatedInside) {

@@ -1,6 +1,15 @@
 // The pure parts of the sandbox layer: mount ordering, workspace safety,
-// and the git-config danger check used by the post-run sweep.
+// and the git-config danger check used by the post-run sweep; and the
+// workspace walk, on a tree in a temporary directory.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
 
 #include "sandbox/plan.h"
 #include "sandbox/sweep.h"
@@ -115,6 +124,59 @@ TEST(GitConfig, KeysThatRunProgramsAreDangerous) {
     EXPECT_TRUE(git_config_is_dangerous(text, &key)) << text;
     EXPECT_FALSE(key.empty());
   }
+}
+
+// A tree big enough for the walk to start its helper threads: every file is
+// seen once, with its link count; the nested repository's config and hook
+// are found; nothing is reported unreadable.
+TEST(WalkWorkspace, SeesEveryFileOnceInAWideAndDeepTree) {
+  namespace fs = std::filesystem;
+  char tmpl[] = "/tmp/cordon-walk-test.XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string root = tmpl;
+  std::set<std::string> want;
+  auto put = [&](const std::string& rel) {
+    fs::create_directories(fs::path(root + "/" + rel).parent_path());
+    std::ofstream(root + "/" + rel) << rel;
+    want.insert(root + "/" + rel);
+  };
+  for (int i = 0; i < 300; ++i)
+    for (int j = 0; j < 3; ++j) put("wide/d" + std::to_string(i) + "/f" + std::to_string(j));
+  std::string deep = "deep";
+  for (int i = 0; i < 40; ++i) deep += "/l" + std::to_string(i);
+  put(deep + "/bottom");
+  put("nested/.git/config");
+  put("nested/.git/hooks/pre-commit");
+  ASSERT_EQ(::link((root + "/wide/d7/f0").c_str(), (root + "/linked").c_str()), 0);
+  want.insert(root + "/linked");
+
+  std::map<std::string, int> seen;  // path -> times seen
+  std::map<std::string, nlink_t> links;
+  std::set<std::string> git_items;
+  std::vector<std::string> errors;
+  WalkVisitor v;
+  v.on_file = [&](const std::string& path, const struct stat& st) {
+    ++seen[path];
+    links[path] = st.st_nlink;
+  };
+  v.on_git_item = [&](const GitItem& item) { git_items.insert(item.path); };
+  v.on_error = [&](const std::string& path, int) { errors.push_back(path); };
+  walk_workspace(root, v);
+
+  std::set<std::string> got;
+  for (const auto& [path, n] : seen) {
+    got.insert(path);
+    EXPECT_EQ(n, 1) << path << " seen " << n << " times";
+  }
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(links[root + "/linked"], 2U);
+  EXPECT_EQ(links[root + "/wide/d7/f0"], 2U);
+  EXPECT_EQ(links[root + "/wide/d8/f0"], 1U);
+  EXPECT_TRUE(git_items.count(root + "/nested/.git/config")) << "nested repository's config";
+  EXPECT_TRUE(git_items.count(root + "/nested/.git/hooks/pre-commit"))
+      << "nested repository's hook";
+  EXPECT_TRUE(errors.empty()) << errors.front();
+  fs::remove_all(root);
 }
 
 }  // namespace
