@@ -14,9 +14,18 @@
 //       opens COUNT connections to the proxy (tunnel: each a CONNECT to the
 //       echo server, answered; client: nothing sent) and holds them until
 //       stdin closes. Prints "open N" when they are all open.
+//   egress_bench floor
+//       the floor any CONNECT proxy pays on this machine, to compare the
+//       proxy with: one connection at a time, blocking, no decision and no
+//       event loop: accept, read the CONNECT, connect to 127.0.0.1 at its
+//       port, answer 200, then splice both ways (1 MiB pipes) until both
+//       sides have closed. Prints "http=PORT" and runs until killed.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -198,6 +207,80 @@ int rate(std::uint16_t echo_port, double seconds, int threads, std::uint16_t pro
   return 0;
 }
 
+// --- The floor relay.
+
+// One direction of a floor relay: moves what `from` has into `to` through a
+// pipe. False once `from` has closed (its FIN passed on) or failed.
+bool pass_on(int from, int to, const int pipe[2]) {
+  const ssize_t in = ::splice(from, nullptr, pipe[1], nullptr, std::size_t{1} << 20, SPLICE_F_MOVE);
+  if (in <= 0) {
+    ::shutdown(to, SHUT_WR);
+    return false;
+  }
+  for (ssize_t left = in; left > 0;) {
+    const ssize_t out =
+        ::splice(pipe[0], nullptr, to, nullptr, static_cast<std::size_t>(left), SPLICE_F_MOVE);
+    if (out <= 0) return false;
+    left -= out;
+  }
+  return true;
+}
+
+int floor_relay() {
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int one = 1;
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof sa;
+  if (::bind(listener, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
+      ::listen(listener, 4096) != 0 ||
+      ::getsockname(listener, reinterpret_cast<sockaddr*>(&sa), &len) != 0) {
+    std::perror("egress_bench floor: listen");
+    return 1;
+  }
+  std::printf("http=%u\n", ntohs(sa.sin_port));
+  std::fflush(stdout);
+  int up[2] = {-1, -1}, down[2] = {-1, -1};
+  for (;;) {
+    // Pipes are reused; one left with bytes in it (a side failed) is not.
+    int queued = 0;
+    if (up[0] < 0 || ::ioctl(up[0], FIONREAD, &queued) != 0 || queued != 0 ||
+        ::ioctl(down[0], FIONREAD, &queued) != 0 || queued != 0) {
+      for (const int fd : {up[0], up[1], down[0], down[1]}) {
+        if (fd >= 0) ::close(fd);
+      }
+      if (::pipe2(up, O_CLOEXEC) != 0 || ::pipe2(down, O_CLOEXEC) != 0) return 1;
+      ::fcntl(up[1], F_SETPIPE_SZ, 1 << 20);
+      ::fcntl(down[1], F_SETPIPE_SZ, 1 << 20);
+    }
+    const int client = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    if (client < 0) continue;
+    ::setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    // The whole request arrives in one segment from egress_bench and curl.
+    char req[1024];
+    const ssize_t n = ::recv(client, req, sizeof req - 1, 0);
+    req[n > 0 ? n : 0] = '\0';
+    const char* colon = n > 0 ? std::strchr(req, ':') : nullptr;
+    const int server =
+        colon != nullptr ? connect_to(static_cast<std::uint16_t>(std::atoi(colon + 1))) : -1;
+    static constexpr char kOk[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+    if (server < 0 || ::send(client, kOk, sizeof kOk - 1, MSG_NOSIGNAL) < 0) {
+      ::close(client);
+      if (server >= 0) ::close(server);
+      continue;
+    }
+    pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+    while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+      if (::poll(fds, 2, -1) < 0) break;
+      if (fds[0].revents != 0 && !pass_on(client, server, up)) fds[0].fd = -1;
+      if (fds[1].revents != 0 && !pass_on(server, client, down)) fds[1].fd = -1;
+    }
+    ::close(client);
+    ::close(server);
+  }
+}
+
 int idle(std::uint16_t echo_port, int count, std::uint16_t proxy_port, bool tunnels) {
   std::vector<int> fds;
   fds.reserve(static_cast<std::size_t>(count));
@@ -228,6 +311,7 @@ int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   auto arg = [&](int i) { return argc > i ? std::atoi(argv[i]) : 0; };
   if (mode == "serve") return serve();
+  if (mode == "floor") return floor_relay();
   if (mode == "rate" && argc >= 5) {
     return rate(static_cast<std::uint16_t>(arg(2)), std::atof(argv[3]), arg(4),
                 static_cast<std::uint16_t>(arg(5)));
@@ -238,6 +322,6 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr,
                "usage: egress_bench serve | rate ECHO_PORT SECONDS THREADS [PROXY_PORT] |"
-               " idle ECHO_PORT COUNT PROXY_PORT tunnel|client\n");
+               " idle ECHO_PORT COUNT PROXY_PORT tunnel|client | floor\n");
   return 2;
 }
