@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Turns a hyperfine --export-json file into a Markdown table and ratios.
+"""Turns hyperfine --export-json files into a Markdown table and ratios.
 
-    report.py RESULTS.json [NUM/DEN ...]
+    report.py RESULTS.json [MORE.json ...] [NUM/DEN ...]
+
+Several files make one table (their commands must have distinct names): a
+command timed in one hyperfine run can be compared with one timed in another,
+such as a workload timed inside the sandbox with the same workload bare.
 
 Each NUM/DEN names two commands (hyperfine -n names) and prints the ratio of
 their mean times, with an uncertainty from their standard deviations (first
@@ -14,9 +18,11 @@ import math
 import sys
 
 
-def load(path):
-    with open(path, encoding="utf-8") as f:
-        results = json.load(f)["results"]
+def load(paths):
+    results = []
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            results += json.load(f)["results"]
     by_name = {}
     for r in results:
         by_name[r["command"]] = r
@@ -44,7 +50,9 @@ def main(argv):
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
-    results, by_name = load(argv[1])
+    files = [a for a in argv[1:] if a.endswith(".json")]
+    pairs = [a for a in argv[1:] if not a.endswith(".json")]
+    results, by_name = load(files)
     print("| command | mean ± σ | median | min | runs |")
     print("|---|---|---|---|---|")
     for r in results:
@@ -52,11 +60,11 @@ def main(argv):
             f"| {r['command']} | {fmt_time(r['mean'])} ± {fmt_time(r['stddev'])} "
             f"| {fmt_time(r['median'])} | {fmt_time(r['min'])} | {len(r['times'])} |"
         )
-    if len(argv) > 2:
+    if pairs:
         print()
         print("| ratio | of means | of medians | of minimums |")
         print("|---|---|---|---|")
-        for pair in argv[2:]:
+        for pair in pairs:
             num, den = pair.split("/", 1)
             r, err, rm, rmin = ratio(by_name, num, den)
             print(f"| {num} / {den} | {r:.3f} ± {err:.3f} | {rm:.3f} | {rmin:.3f} |")

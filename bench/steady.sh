@@ -12,9 +12,17 @@
 # and cordon's fixed cost (`cordon run -- /bin/true`) in an empty workspace
 # against this large one: what cordon's own walks of the workspace cost.
 #
-# The contained runs include cordon's own start-up and end-of-run work (a few
-# milliseconds), which is why each workload takes at least a few hundred
-# milliseconds.
+# Each workload is timed three ways:
+#   bare     outside cordon;
+#   cordon   `cordon run -- WORKLOAD` from outside: the steady state plus
+#            cordon's start-up and end-of-run work, which includes a walk
+#            of the workspace (a stat of every file, for hard links) that
+#            grows with its size;
+#   inside   hyperfine itself run inside one `cordon run`, timing the same
+#            workload there: the steady state alone, with every layer on
+#            (namespaces, mount tree, Landlock, seccomp).
+# "inside / bare" is the steady-state ratio of DESIGN.md; "cordon / bare" is
+# what a user running one command at a time sees.
 #
 # Environment:
 #   CORDON       the binary (default: build/cordon of this checkout)
@@ -43,7 +51,10 @@ done
 mkdir -p "$out_dir"
 out_dir="$(cd "$out_dir" && pwd)"
 ws="$(mktemp -d "${TMPDIR:-/tmp}/cordon-bench-steady.XXXXXX")"
-trap 'rm -rf "$ws"' EXIT
+# Where hyperfine inside the sandbox writes its results: outside the
+# workspace (so that `git status` does not see them), writable by flag.
+in_dir="$(mktemp -d "${TMPDIR:-/tmp}/cordon-bench-steady-in.XXXXXX")"
+trap 'rm -rf "$ws" "$in_dir"' EXIT
 cd "$ws"
 
 echo "generating $files files and a $c_files-file C project in $ws"
@@ -122,24 +133,38 @@ common=(-N --style basic --warmup 2 --runs "$runs")
 find_stat="for i in \$(seq $passes); do find tree -type f -exec stat --format=%s {} + >/dev/null; done"
 git_status="for i in \$(seq $passes); do git status --porcelain >/dev/null; done"
 
+# The same workload timed by hyperfine inside the sandbox (NAME, hyperfine
+# arguments after the common ones).
+inside() {
+  local name="$1"
+  shift
+  # shellcheck disable=SC2086 # as above
+  "$cordon" run $cordon_args --allow-write "$in_dir" -- hyperfine "${common[@]}" \
+    --export-json "$in_dir/steady-$name-inside.json" "$@" >/dev/null
+  cp "$in_dir/steady-$name-inside.json" "$out_dir/"
+}
+
 hyperfine "${common[@]}" --export-json "$out_dir/steady-find-stat.json" \
   -n bare "sh -c '$find_stat'" \
   -n cordon "$c sh -c '$find_stat'"
+inside find-stat -n inside "sh -c '$find_stat'"
 
 hyperfine "${common[@]}" --export-json "$out_dir/steady-git-status.json" \
   -n bare "sh -c '$git_status'" \
   -n cordon "$c sh -c '$git_status'"
+inside git-status -n inside "sh -c '$git_status'"
 
 hyperfine "${common[@]}" --export-json "$out_dir/steady-make.json" \
   --prepare 'make -s -C proj clean' \
   -n bare 'make -s -C proj -j2' \
   -n cordon "$c make -s -C proj -j2"
+inside make --prepare 'make -s -C proj clean' -n inside 'make -s -C proj -j2'
 
 # cordon's own fixed cost against the size of the workspace: the same
 # `cordon run -- /bin/true` with an empty workspace and with this one.
 empty="$(dirname "$ws")/$(basename "$ws")-empty"
 mkdir -p "$empty"
-trap 'rm -rf "$ws" "$empty"' EXIT
+trap 'rm -rf "$ws" "$in_dir" "$empty"' EXIT
 hyperfine -N --style basic --warmup 2 --runs $((runs * 2)) --export-json "$out_dir/steady-workspace-size.json" \
   -n cordon-empty "'$cordon' run $cordon_args --workspace '$empty' -- /bin/true" \
   -n cordon-large "'$cordon' run $cordon_args -- /bin/true"
@@ -153,7 +178,8 @@ hyperfine -N --style basic --warmup 2 --runs $((runs * 2)) --export-json "$out_d
     echo
     echo "#### $w"
     echo
-    python3 "$repo/bench/report.py" "$out_dir/steady-$w.json" cordon/bare
+    python3 "$repo/bench/report.py" "$out_dir/steady-$w.json" "$out_dir/steady-$w-inside.json" \
+      inside/bare cordon/bare
   done
   echo
   echo "#### cordon run -- /bin/true: empty workspace vs this one ($files files)"
