@@ -67,31 +67,13 @@
 #define OPEN_TREE_CLONE 1
 #endif
 
-typedef struct {
-  char text[512];
-} Outcome;
-
-static int set_text(Outcome* out, const char* text) {
-  snprintf(out->text, sizeof out->text, "%s", text);
-  return 0;
-}
-
-static int set_errno(Outcome* out, int err) {
-  const char* name = strerrorname_np(err);
-  if (name != NULL) return set_text(out, name);
-  snprintf(out->text, sizeof out->text, "ERRNO_%d", err);
-  return 0;
-}
+#include "outcome.h"
 
 /* -1 + errno -> its name; otherwise OK (an fd returned is closed). */
 static int fd_result(Outcome* out, long rc) {
   if (rc < 0) return set_errno(out, errno);
   close((int)rc);
   return set_text(out, "OK");
-}
-
-static int result(Outcome* out, long rc) {
-  return rc < 0 ? set_errno(out, errno) : set_text(out, "OK");
 }
 
 static int parse_long(const char* s, long* v) {
@@ -179,8 +161,8 @@ static int do_mount(Outcome* out, const char* dir) {
 /* Nonexistent paths: the kernel checks the capability first (EPERM), then
  * looks the paths up (ENOENT): ENOENT means the call was allowed. */
 static int do_pivot_root(Outcome* out) {
-  return result(out, syscall(SYS_pivot_root, "/nonexistent-cordon-probe/new",
-                             "/nonexistent-cordon-probe/old"));
+  return set_result(out, syscall(SYS_pivot_root, "/nonexistent-cordon-probe/new",
+                                 "/nonexistent-cordon-probe/old"));
 }
 
 static int do_fsopen(Outcome* out) { return fd_result(out, syscall(SYS_fsopen, "tmpfs", 0)); }
@@ -233,13 +215,13 @@ static int do_userfaultfd(Outcome* out) {
 
 static int do_keyctl(Outcome* out) {
   /* The id of the session keyring, without creating one. */
-  return result(out, syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
+  return set_result(out, syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
 }
 
 static int do_add_key(Outcome* out) {
   /* Into the process keyring: gone when the probe exits. */
-  return result(out,
-                syscall(SYS_add_key, "user", "cordon-probe", "x", 1, KEY_SPEC_PROCESS_KEYRING));
+  return set_result(out,
+                    syscall(SYS_add_key, "user", "cordon-probe", "x", 1, KEY_SPEC_PROCESS_KEYRING));
 }
 
 /* A real handle of PATH when name_to_handle_at allows it, otherwise a
@@ -268,13 +250,13 @@ static int do_open_by_handle(Outcome* out, const char* path) {
 static int do_kexec_load(Outcome* out) {
   /* More segments than the kernel accepts: EINVAL after its permission
    * check, never a kernel loaded (or unloaded). */
-  return result(out, syscall(SYS_kexec_load, 0UL, 100000UL, NULL, 0UL));
+  return set_result(out, syscall(SYS_kexec_load, 0UL, 100000UL, NULL, 0UL));
 }
 
 static int do_init_module(Outcome* out) {
   /* An empty image: rejected after the permission check. */
   static const char empty[1] = {0};
-  return result(out, syscall(SYS_init_module, empty, 0UL, ""));
+  return set_result(out, syscall(SYS_init_module, empty, 0UL, ""));
 }
 
 /* ---- other processes --------------------------------------------------- */
@@ -391,7 +373,7 @@ static int run_step(int argc, char** argv, Outcome* out) {
     in_child(out, int80_getpid);
   else if (IS("x32-direct", 0)) {
     long rc = syscall(SYS_getpid | 0x40000000L);
-    result(out, rc);
+    set_result(out, rc);
   } else if (IS("unshare-user", 0))
     do_unshare_user(out);
   else if (IS("clone3", 0))

@@ -47,28 +47,7 @@
 #define RENAME_EXCHANGE (1 << 1)
 #endif
 
-/* The outcome of one step: "OK", an errno name, or something it observed.
- * The setters return 0 so that a step can end with `return set_errno(...)`. */
-typedef struct {
-  char text[4096];
-} Outcome;
-
-static int set_text(Outcome* out, const char* text) {
-  snprintf(out->text, sizeof out->text, "%s", text);
-  return 0;
-}
-
-static int set_errno(Outcome* out, int err) {
-  const char* name = strerrorname_np(err);
-  if (name != NULL) return set_text(out, name);
-  snprintf(out->text, sizeof out->text, "ERRNO_%d", err);
-  return 0;
-}
-
-/* For syscalls that return -1 and set errno. */
-static int set_result(Outcome* out, long rc) {
-  return rc < 0 ? set_errno(out, errno) : set_text(out, "OK");
-}
+#include "outcome.h"
 
 static int parse_int(const char* s, long* value) {
   char* end = NULL;
