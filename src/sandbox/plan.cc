@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <unordered_set>
 
 #include "base/unique_fd.h"
 #include "policy/load.h"
@@ -303,6 +304,25 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
   }
   entries.insert(entries.end(), pins.begin(), pins.end());
 
+  // Trees inside a writable one that are read-only or hidden in the sandbox
+  // as a whole: a hard link below them cannot be written through, so the
+  // walk need not read them (a deny_write on a pnpm node_modules, whose
+  // files are all links into pnpm's store, keeps it under the limit below).
+  // Taken from the mounts as they will be made (order_mounts drops what a
+  // stronger entry covers), and never a tree with a writable mount below it.
+  std::unordered_set<std::string> not_writable;
+  const auto planned = order_mounts(entries);
+  for (const auto& e : planned) {
+    struct stat est {};
+    if (writable(e.kind) || e.kind == MountKind::HideFile || lstat(e.path.c_str(), &est) != 0 ||
+        !S_ISDIR(est.st_mode))
+      continue;
+    if (std::none_of(planned.begin(), planned.end(), [&](const MountEntry& w) {
+          return writable(w.kind) && is_under(w.path, e.path);
+        }))
+      not_writable.insert(e.path);
+  }
+
   // One walk over each writable tree. Hard-linked files become read-only,
   // file by file: a link made before the run can point at a file outside
   // every writable tree, and a write through it would change that file (new
@@ -321,6 +341,7 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
         linked.push_back(path);
     };
     v.on_git_item = [&](const GitItem& item) { record_git_item(item, spec.git_baseline); };
+    v.skip_dir = [&](const std::string& path) { return not_writable.count(path) != 0; };
     std::string unread;  // the first directory that could not be read
     v.on_error = [&](const std::string& path, int err) {
       if (unread.empty()) unread = path + ": " + std::strerror(err);
@@ -333,7 +354,9 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
     if (overflow)
       return plain_error("more than " + std::to_string(kMaxHardLinkedFiles) +
                          " hard-linked files under " + r +
-                         "; each would have to be made read-only. Narrow the writable tree");
+                         "; each would have to be made read-only. Make the tree that holds them "
+                         "read-only as a whole (--deny-write DIR; a pnpm node_modules is such a "
+                         "tree) or narrow the writable tree");
     for (auto& f : linked) entries.push_back({MountKind::Protected, f});
   }
 

@@ -425,6 +425,7 @@ class TreeWalk {
       }
       if (std::strcmp(n, "objects") == 0) bare[1] = true;
       if (std::strcmp(n, "refs") == 0) bare[2] = true;
+      if (visit_.skip_dir && visit_.skip_dir(child)) continue;
       found.push_back({dir, n, std::move(child), d.depth + 1});
     }
     // A ".git" directory (and a submodule's git directory below one) has

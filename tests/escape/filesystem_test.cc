@@ -171,6 +171,33 @@ TEST_P(FilesystemEscape, HardLinksInAWideTreeAreFoundWithFewOpenFiles) {
   EXPECT_EQ(scene.outside.read("target.txt"), kOriginal);
 }
 
+// More hard-linked files than cordon makes read-only one by one (4,096): the
+// run is refused before the command starts, unless the tree that holds them
+// is read-only as a whole (--deny-write), which the walk then skips. A pnpm
+// node_modules, every file a link into pnpm's store, is such a tree.
+TEST_P(FilesystemEscape, TooManyHardLinksRefuseTheRunUnlessTheirTreeIsReadOnly) {
+  constexpr int kFiles = 4097;
+  scene.ws.mkdir("node_modules");
+  for (int i = 0; i < kFiles; ++i) {
+    const std::string name = "f" + std::to_string(i);
+    scene.outside.write("store/" + name, kOriginal);
+    ASSERT_EQ(link(scene.outside.file("store/" + name).c_str(),
+                   scene.ws.file("node_modules/" + name).c_str()),
+              0)
+        << errno_name(errno);
+  }
+  const std::vector<std::vector<std::string>> steps = {{"open-write", "node_modules/f0"}};
+  const RunResult refused = scene.inside_run(steps);
+  EXPECT_EQ(refused.exit_code, 125) << refused;
+  EXPECT_NE(refused.err.find("more than 4096 hard-linked files"), std::string::npos) << refused;
+  EXPECT_NE(refused.err.find("--deny-write"), std::string::npos) << refused;
+  EXPECT_EQ(scene.inside(steps, {"--deny-write", "node_modules"}), "EROFS");
+  EXPECT_EQ(scene.outside.read("store/f0"), kOriginal);
+  // Uncontained, the same write lands in the store.
+  EXPECT_EQ(scene.bare(steps), "OK");
+  EXPECT_NE(scene.outside.read("store/f0"), kOriginal);
+}
+
 // Making the hard link from inside: the outside file is on a read-only mount,
 // the workspace on another, and link(2) does not cross mounts.
 TEST_P(FilesystemEscape, HardLinkToOutsideCannotBeCreatedInside) {
