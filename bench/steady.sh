@@ -18,11 +18,14 @@
 #            cordon's start-up and end-of-run work, which includes a walk
 #            of the workspace (a stat of every file, for hard links) that
 #            grows with its size;
-#   inside   hyperfine itself run inside one `cordon run`, timing the same
-#            workload there: the steady state alone, with every layer on
-#            (namespaces, mount tree, Landlock, seccomp).
-# "inside / bare" is the steady-state ratio of DESIGN.md; "cordon / bare" is
-# what a user running one command at a time sees.
+#   inside   timed inside the sandbox around the workload alone
+#            (bench/paired.py): the steady state, with every layer on
+#            (namespaces, mount tree, Landlock, seccomp), paired round by
+#            round with a bare run ("paired-bare") so that both see the same
+#            moments of the machine.
+# "inside / paired-bare" (and the median of the per-round ratios) is the
+# steady-state ratio of DESIGN.md; "cordon / bare" is what a user running
+# one command at a time sees.
 #
 # Environment:
 #   CORDON       the binary (default: build/cordon of this checkout)
@@ -51,10 +54,7 @@ done
 mkdir -p "$out_dir"
 out_dir="$(cd "$out_dir" && pwd)"
 ws="$(mktemp -d "${TMPDIR:-/tmp}/cordon-bench-steady.XXXXXX")"
-# Where hyperfine inside the sandbox writes its results: outside the
-# workspace (so that `git status` does not see them), writable by flag.
-in_dir="$(mktemp -d "${TMPDIR:-/tmp}/cordon-bench-steady-in.XXXXXX")"
-trap 'rm -rf "$ws" "$in_dir"' EXIT
+trap 'rm -rf "$ws"' EXIT
 cd "$ws"
 
 echo "generating $files files and a $c_files-file C project in $ws"
@@ -133,38 +133,36 @@ common=(-N --style basic --warmup 2 --runs "$runs")
 find_stat="for i in \$(seq $passes); do find tree -type f -exec stat --format=%s {} + >/dev/null; done"
 git_status="for i in \$(seq $passes); do git status --porcelain >/dev/null; done"
 
-# The same workload timed by hyperfine inside the sandbox (NAME, hyperfine
-# arguments after the common ones).
+# The same workload timed inside the sandbox, paired with bare runs (NAME,
+# PREPARE, WORKLOAD).
 inside() {
-  local name="$1"
-  shift
-  # shellcheck disable=SC2086 # as above
-  "$cordon" run $cordon_args --allow-write "$in_dir" -- hyperfine "${common[@]}" \
-    --export-json "$in_dir/steady-$name-inside.json" "$@" >/dev/null
-  cp "$in_dir/steady-$name-inside.json" "$out_dir/"
+  local flags=()
+  for a in $cordon_args; do flags+=("--cordon-arg=$a"); done
+  python3 "$repo/bench/paired.py" --cordon "$cordon" "${flags[@]}" --rounds "$runs" --warmup 2 \
+    --prepare "$2" --json "$out_dir/steady-$1-inside.json" -- "$3"
 }
 
 hyperfine "${common[@]}" --export-json "$out_dir/steady-find-stat.json" \
   -n bare "sh -c '$find_stat'" \
   -n cordon "$c sh -c '$find_stat'"
-inside find-stat -n inside "sh -c '$find_stat'"
+inside find-stat "" "$find_stat"
 
 hyperfine "${common[@]}" --export-json "$out_dir/steady-git-status.json" \
   -n bare "sh -c '$git_status'" \
   -n cordon "$c sh -c '$git_status'"
-inside git-status -n inside "sh -c '$git_status'"
+inside git-status "" "$git_status"
 
 hyperfine "${common[@]}" --export-json "$out_dir/steady-make.json" \
   --prepare 'make -s -C proj clean' \
   -n bare 'make -s -C proj -j2' \
   -n cordon "$c make -s -C proj -j2"
-inside make --prepare 'make -s -C proj clean' -n inside 'make -s -C proj -j2'
+inside make 'make -s -C proj clean' 'make -s -C proj -j2'
 
 # cordon's own fixed cost against the size of the workspace: the same
 # `cordon run -- /bin/true` with an empty workspace and with this one.
 empty="$(dirname "$ws")/$(basename "$ws")-empty"
 mkdir -p "$empty"
-trap 'rm -rf "$ws" "$in_dir" "$empty"' EXIT
+trap 'rm -rf "$ws" "$empty"' EXIT
 hyperfine -N --style basic --warmup 2 --runs $((runs * 2)) --export-json "$out_dir/steady-workspace-size.json" \
   -n cordon-empty "'$cordon' run $cordon_args --workspace '$empty' -- /bin/true" \
   -n cordon-large "'$cordon' run $cordon_args -- /bin/true"
@@ -179,7 +177,9 @@ hyperfine -N --style basic --warmup 2 --runs $((runs * 2)) --export-json "$out_d
     echo "#### $w"
     echo
     python3 "$repo/bench/report.py" "$out_dir/steady-$w.json" "$out_dir/steady-$w-inside.json" \
-      inside/bare cordon/bare
+      inside/paired-bare cordon/bare
+    python3 -c "import json, sys; r = json.load(open(sys.argv[1])); print(); print(f'Paired: inside / bare, median of the {len(r[\"paired_ratios\"])} per-round ratios: {r[\"paired_median_ratio\"]:.3f}')" \
+      "$out_dir/steady-$w-inside.json"
   done
   echo
   echo "#### cordon run -- /bin/true: empty workspace vs this one ($files files)"
