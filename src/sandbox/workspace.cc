@@ -45,6 +45,15 @@ Result<std::string> choose_workspace(const std::string& requested, const std::st
     return plain_error("workspace " + ws + " is not a directory");
   std::string canonical_home;
   if (!home.empty() && realpath(home.c_str(), buf) != nullptr) canonical_home = buf;
+  // The sandbox has its own /dev, /proc and /sys: a workspace below them
+  // would be covered there, forced or not.
+  for (const char* own : {"/dev", "/proc", "/sys"}) {
+    const std::string t = own;
+    if (ws == t || (ws.size() > t.size() && ws.compare(0, t.size(), t) == 0 && ws[t.size()] == '/'))
+      return plain_error("refusing " + ws + " as the workspace: the sandbox has its own " + t +
+                         " (a private /dev/shm, a fresh /proc), which would cover it. Use a "
+                         "directory elsewhere");
+  }
   std::string why = unsafe_workspace_reason(ws, canonical_home);
   if (!why.empty() && !force)
     return plain_error("refusing " + ws + " as the workspace: " + why +

@@ -59,6 +59,17 @@ TEST_P(Workspace, ForceWorkspaceAcceptsTheHomeDirectory) {
   EXPECT_TRUE(home.exists("forced"));
 }
 
+// Where the sandbox has its own tree (a private /dev/shm, a fresh /proc and
+// /sys), a workspace could not be shown even when forced: refused up front,
+// saying why, instead of failing half-way through the mounts.
+TEST_P(Workspace, ForcedWorkspaceWhereTheSandboxHasItsOwnTreeIsRefused) {
+  for (const char* dir : {"/dev/shm", "/proc", "/sys"}) {
+    const RunResult r = run_in({"echo", "ran"}, {"--workspace", dir, "--force-workspace"});
+    expect_refused(r, dir);
+    EXPECT_NE(r.err.find("the sandbox has its own"), std::string::npos) << r;
+  }
+}
+
 TEST_P(Workspace, NonexistentWorkspaceIsRefused) {
   expect_refused(run_in({"echo", "ran"}, {"--workspace", ws.file("does/not/exist")}),
                  "nonexistent");

@@ -86,6 +86,21 @@ TEST(OrderMounts, ProtectingWhatIsNotWritableIsANoOp) {
   ASSERT_EQ(out.size(), 1u);
 }
 
+// /dev/shm, /proc and /sys are the sandbox's own: even --force-workspace
+// cannot show a workspace there (it would be covered by the private tmpfs or
+// the fresh procfs), so it is refused with a reason rather than failing while
+// the mounts are made.
+TEST(Workspace, ForcingCannotPutTheWorkspaceWhereTheSandboxHasItsOwn) {
+  for (const char* dir : {"/dev/shm", "/proc", "/sys"}) {
+    auto r = choose_workspace(dir, "/", "/home/u", true);
+    ASSERT_FALSE(r.ok()) << dir;
+    EXPECT_NE(r.error().what().find("the sandbox has its own"), std::string::npos)
+        << r.error().what();
+  }
+  auto tmp = choose_workspace("/tmp", "/", "/home/u", true);
+  EXPECT_TRUE(tmp.ok()) << "a shared root is still accepted when forced";
+}
+
 TEST(Workspace, RefusesRootHomeAndSystemDirectories) {
   EXPECT_NE(unsafe_workspace_reason("/", "/home/u"), "");
   EXPECT_NE(unsafe_workspace_reason("/home/u", "/home/u"), "");
