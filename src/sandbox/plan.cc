@@ -10,7 +10,9 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <unordered_set>
 
 #include "base/unique_fd.h"
@@ -75,6 +77,34 @@ std::vector<std::string> expand(const std::string& abs_pattern) {
 bool is_dir(const std::string& path) {
   struct stat st {};
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// The mount points strictly below `root` in this mount namespace, from
+// /proc/self/mountinfo (field 5, with its octal escapes undone).
+std::vector<std::string> mounts_below(const std::string& root) {
+  std::vector<std::string> out;
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, devno, fs_root, point;
+    if (!(fields >> id >> parent >> devno >> fs_root >> point)) continue;
+    std::string path;
+    for (std::size_t i = 0; i < point.size(); ++i) {
+      auto octal = [&](std::size_t k) { return point[k] >= '0' && point[k] <= '7'; };
+      if (point[i] == '\\' && i + 3 < point.size() && octal(i + 1) && octal(i + 2) &&
+          octal(i + 3)) {
+        path += static_cast<char>((point[i + 1] - '0') * 64 + (point[i + 2] - '0') * 8 +
+                                  (point[i + 3] - '0'));
+        i += 3;
+      } else {
+        path += point[i];
+      }
+    }
+    if (is_under(path, root) && std::find(out.begin(), out.end(), path) == out.end())
+      out.push_back(path);
+  }
+  return out;
 }
 
 int rank(MountKind k) {
@@ -304,6 +334,26 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
   }
   entries.insert(entries.end(), pins.begin(), pins.end());
 
+  // A filesystem mounted inside a writable tree travels with it (the bind is
+  // recursive) and would be writable in the sandbox under a name no path
+  // rule mentions: `mount --bind ~/.aws proj/aws` would show, and let the
+  // command change, the very credentials the policy hides. Each such mount
+  // must be named by the policy, as writable, read-only or hidden.
+  for (const auto& r : walk_roots) {
+    for (const auto& m : mounts_below(r)) {
+      const bool named = std::any_of(entries.begin(), entries.end(), [&](const MountEntry& e) {
+        if (e.kind == MountKind::Pin || !is_under(e.path, r)) return false;
+        return e.path == m || (is_under(m, e.path) && !writable(e.kind));
+      });
+      if (!named)
+        return plain_error(m + " is a mount point inside the writable tree " + r +
+                           ": what is mounted there would be writable in the sandbox, beyond "
+                           "the policy's path rules. Name it: --allow-write " +
+                           m + " (writable), --deny-write " + m + " (read-only) or --deny-read " +
+                           m + " (hidden)");
+    }
+  }
+
   // Trees inside a writable one that are read-only or hidden in the sandbox
   // as a whole: a hard link below them cannot be written through, so the
   // walk need not read them (a deny_write on a pnpm node_modules, whose
@@ -494,7 +544,24 @@ Result<Spec> plan_landlock(const policy::Policy& policy, const PlanInput& in) {
   ll.read_paths.push_back("/proc");
   ll.read_paths.push_back("/dev");
   std::vector<std::string> writable = {in.workspace};
-  for (auto& w : canon_all(policy.filesystem.allow_write)) writable.push_back(w);
+  const auto allowed_writes = canon_all(policy.filesystem.allow_write);
+  for (const auto& w : allowed_writes) writable.push_back(w);
+  // A mount inside the workspace or an allow_write tree is writable under
+  // Landlock's rule for the tree (see plan()): it must be named, writable
+  // or hidden (deny_write is not enforced in this mode).
+  for (const auto& w : writable) {
+    for (const auto& m : mounts_below(w)) {
+      const bool named =
+          std::find(allowed_writes.begin(), allowed_writes.end(), m) != allowed_writes.end() ||
+          std::any_of(denied.begin(), denied.end(),
+                      [&](const std::string& d) { return is_at_or_under(m, d); });
+      if (!named)
+        return plain_error(m + " is a mount point inside the writable tree " + w +
+                           ": what is mounted there would be writable in the sandbox, beyond "
+                           "the policy's path rules. Name it: --allow-write " +
+                           m + " (writable) or --deny-read " + m + " (hidden)");
+    }
+  }
   for (const char* t : {"/tmp", "/dev/shm", "/var/tmp"}) writable.emplace_back(t);
   for (const auto& w : writable)
     for (auto& p : split_around(w, denied, list)) ll.write_paths.push_back(p);

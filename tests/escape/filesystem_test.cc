@@ -198,6 +198,66 @@ TEST_P(FilesystemEscape, TooManyHardLinksRefuseTheRunUnlessTheirTreeIsReadOnly) 
   EXPECT_NE(scene.outside.read("store/f0"), kOriginal);
 }
 
+// A filesystem mounted inside the workspace (here a bind of the outside
+// directory, as `mount --bind ~/.aws proj/aws` would make) travels into the
+// sandbox with the workspace, and would be writable there under a name no
+// path rule mentions. cordon refuses the run until the policy names the
+// mount. Making the mount needs root: each leg runs in a private mount
+// namespace (nothing changes on the host), dropping to the test user with
+// setpriv for the unprivileged case.
+TEST_P(FilesystemEscape, AMountInsideTheWorkspaceIsRefusedUntilNamed) {
+  if (!is_root()) GTEST_SKIP() << "making a bind mount needs root; the suite runs as root in CI";
+  auto with_mount = [](const Scene& s, std::vector<std::string> argv, bool landlock = false) {
+    std::string script = "dst=\"$1\"; shift; mount --bind \"$0\" \"$dst\" && exec ";
+    if (s.unprivileged())
+      script += "setpriv --reuid=" + std::to_string(test_uid()) +
+                " --regid=" + std::to_string(test_gid()) + " --clear-groups ";
+    script += "\"$@\"";
+    std::vector<std::string> full = {"unshare", "--mount", "--propagation",  "private",       "sh",
+                                     "-c",      script,    s.outside.path(), s.ws.file("mnt")};
+    full.insert(full.end(), argv.begin(), argv.end());
+    RunOptions o = s.opts();
+    o.unprivileged = false;  // root makes the mount, setpriv drops to the user
+    if (landlock) o.extra_env.push_back("CORDON_ASSUME_NO_USERNS=1");
+    return run(full, o);
+  };
+  auto contained = [&](const Scene& s, const std::vector<std::string>& flags,
+                       const std::vector<std::vector<std::string>>& steps, bool landlock = false) {
+    std::vector<std::string> argv{cordon_bin()};
+    for (const auto& a : run_args(flags, probe_argv(s.probe, steps))) argv.push_back(a);
+    return with_mount(s, argv, landlock);
+  };
+  const std::vector<std::vector<std::string>> steps = {{"open-write", "mnt/secret.txt"}};
+  {
+    Scene bare = fresh();
+    bare.outside.write("secret.txt", kOriginal);
+    bare.ws.mkdir("mnt");
+    EXPECT_EQ(outcome(with_mount(bare, probe_argv(bare.probe, steps))), "OK");
+    EXPECT_NE(bare.outside.read("secret.txt"), kOriginal) << "uncontained, the write lands outside";
+  }
+  scene.outside.write("secret.txt", kOriginal);
+  scene.ws.mkdir("mnt");
+  const auto before = snapshot(scene.outside.path());
+  const RunResult refused = contained(scene, {}, steps);
+  EXPECT_EQ(refused.exit_code, 125) << refused;
+  EXPECT_NE(refused.err.find("is a mount point inside the writable tree"), std::string::npos)
+      << refused;
+  EXPECT_EQ(outcome(contained(scene, {"--deny-write", "mnt"}, steps)), "EROFS");
+  EXPECT_EQ(outcome(contained(scene, {"--deny-read", "mnt"},
+                              {{"open-write", "mnt/secret.txt"}, {"create", "mnt/secret.txt"}})),
+            "ENOENT EROFS")
+      << "hidden: an empty read-only tree";
+  // Landlock mode: refused the same way. (Whether the mount is then out of
+  // reach when hidden cannot be shown with this layout: Landlock mode grants
+  // the host's /tmp, where the outside directory of these tests lies, and
+  // Landlock's rules follow the inode into the bind.)
+  const RunResult landlock = contained(scene, {}, steps, true);
+  EXPECT_EQ(landlock.exit_code, 125) << landlock;
+  EXPECT_NE(landlock.err.find("is a mount point inside the writable tree"), std::string::npos)
+      << landlock;
+  EXPECT_EQ(snapshot(scene.outside.path()), before);
+}
+
 // Making the hard link from inside: the outside file is on a read-only mount,
 // the workspace on another, and link(2) does not cross mounts.
 TEST_P(FilesystemEscape, HardLinkToOutsideCannotBeCreatedInside) {
