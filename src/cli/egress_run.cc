@@ -8,12 +8,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
 #include <set>
 
+#include "cli/answer.h"
 #include "egress/proxy.h"
 #include "policy/edit.h"
 #include "policy/network.h"
@@ -89,7 +93,16 @@ const char* entry_text(egress::Entry e) {
   return "?";
 }
 
-// One key press from the terminal, without echo, or 0 after the timeout.
+// How long the question is on the screen before a key counts as its answer
+// (see cli/answer.h): no one reads it faster, and a terminal's reply to a
+// query the command sent just before the question arrives within it.
+constexpr auto kSettle = std::chrono::milliseconds(250);
+// A lone ESC followed by nothing for this long was the Escape key: deny.
+constexpr int kEscapeAloneMs = 50;
+
+// One key press from the terminal, without echo, or 0 after the timeout:
+// what was typed before the question is dropped, and so are the terminal's
+// own replies (AnswerReader).
 char read_key(int tty) {
   struct termios saved {};
   bool restore = tcgetattr(tty, &saved) == 0;
@@ -100,11 +113,35 @@ char read_key(int tty) {
     raw.c_cc[VTIME] = 0;
     tcsetattr(tty, TCSANOW, &raw);
   }
+  tcflush(tty, TCIFLUSH);
+  const auto shown = std::chrono::steady_clock::now();
+  const auto deadline = shown + std::chrono::seconds(kAnswerTimeoutSeconds);
+  AnswerReader reader;
   char key = 0;
-  struct pollfd p {
-    tty, POLLIN, 0
-  };
-  if (poll(&p, 1, kAnswerTimeoutSeconds * 1000) == 1 && read(tty, &key, 1) != 1) key = 0;
+  while (key == 0) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) break;
+    int wait_ms = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count());
+    if (reader.after_escape()) wait_ms = std::min(wait_ms, kEscapeAloneMs);
+    struct pollfd p {
+      tty, POLLIN, 0
+    };
+    const int ready = poll(&p, 1, wait_ms);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0 && reader.after_escape()) {
+      key = 0x1b;  // the Escape key: not one of the answers, so a denial
+      break;
+    }
+    if (ready <= 0) break;
+    unsigned char buf[64];
+    const ssize_t n = read(tty, buf, sizeof buf);
+    if (n <= 0) break;
+    const bool settled = std::chrono::steady_clock::now() - shown >= kSettle;
+    for (ssize_t i = 0; i < n && key == 0; ++i) {
+      if (auto k = reader.feed(buf[i], settled)) key = *k;
+    }
+  }
   if (restore) tcsetattr(tty, TCSANOW, &saved);
   return key;
 }
@@ -135,8 +172,10 @@ egress::Verdict ask(EgressRun::State& st, const egress::Request& r, const std::s
   if (st.options.gate != nullptr) st.options.gate->acquire();
   const bool can_always = !st.options.user_policy_path.empty();
   std::string what = r.method.empty() ? target : fmt::format("{} {}{}", r.method, target, r.path);
+  // CAN, ST and SGR 0 first: whatever sequence the command left open (a
+  // title being set, invisible text) ends before the question is written.
   write_tty(tty.get(),
-            fmt::format("\r\n[cordon] The command wants to reach {} ({}).\r\n"
+            fmt::format("\x18\x1b\\\x1b[0m\r\n[cordon] The command wants to reach {} ({}).\r\n"
                         "[cordon] {}\r\n"
                         "[cordon] Allow [o]nce, for this [r]un{}, or [d]eny? ",
                         what, entry_text(r.entry), reason, can_always ? ", [a]lways" : ""));

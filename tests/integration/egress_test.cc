@@ -12,8 +12,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "harness.h"
 
@@ -381,6 +383,10 @@ TEST_P(Egress, AskWithoutTerminalDenies) {
   EXPECT_EQ(origin.log(), "");
 }
 
+// A key typed sooner than this after a question appears is not taken as its
+// answer (cli/answer.h): the tests wait as a person would.
+constexpr auto kReadTheQuestion = std::chrono::milliseconds(400);
+
 // The question goes to cordon's own terminal (outside the sandbox); the
 // answer is a key press there.
 TEST_P(Egress, AskOnTheTerminal) {
@@ -396,6 +402,7 @@ TEST_P(Egress, AskOnTheTerminal) {
                flags[6], flags[7], flags[8], flags[9], "--", "bash", "-c", get},
               o);
     ASSERT_TRUE(p.wait_for_output("or [d]eny?")) << p.out();
+    std::this_thread::sleep_for(kReadTheQuestion);
     p.write_input(key);
     auto r = p.wait();
     EXPECT_NE(r.out.find(std::string(code) + "\r\n"), std::string::npos) << key << ": " << r;
@@ -407,6 +414,7 @@ TEST_P(Egress, AskOnTheTerminal) {
                flags[6], flags[7], flags[8], flags[9], "--", "bash", "-c", get},
               o);
     ASSERT_TRUE(p.wait_for_output("or [d]eny?")) << p.out();
+    std::this_thread::sleep_for(kReadTheQuestion);
     p.write_input("a");
     auto r = p.wait();
     EXPECT_NE(r.out.find("200\r\n"), std::string::npos) << r;
@@ -415,6 +423,50 @@ TEST_P(Egress, AskOnTheTerminal) {
   EXPECT_NE(saved.find("allow = [\"allowed.test\"]"), std::string::npos) << saved;
   auto again = bash(get, {flags[0], flags[1], flags[8], flags[9]});
   EXPECT_EQ(again.out, "200\n") << again;
+}
+
+// What reaches cordon's terminal just as a question appears is not its
+// answer: keys the user was typing for the command ("run the tests..."),
+// and the terminal's own replies to queries the command sent, ESC P 1 + r ...
+// ESC \ (XTGETTCAP) and ESC [ 24 ; 1 R (the cursor position), whose 'r' and
+// 'R' would mean "allow for this run" and whose hex 'a' "allow always". Only
+// a key typed once the question has been on the screen a moment counts;
+// here that key is 'd' every time, so every request is refused.
+TEST_P(Egress, TypeaheadAndTerminalRepliesDoNotAnswerTheQuestion) {
+  Origin origin("http");
+  auto flags = names();
+  flags.insert(flags.end(), {"--ask-domain", "allowed.test", "--open-range", "127.0.0.1"});
+  constexpr int kRequests = 3;
+  const std::string script =
+      "printf '\\033P+q5463\\033\\\\\\033[6n'; for i in $(seq " + std::to_string(kRequests) +
+      "); do curl -sS -m 60 -o /dev/null -w '%{http_code}\\n' http://allowed.test:" +
+      origin.port() + "/; done";
+  std::vector<std::string> argv{cordon_bin(), "run"};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  argv.insert(argv.end(), {"--", "bash", "-c", script});
+  RunOptions o = opts();
+  o.stdin_tty = true;
+  Process p(argv, o);
+  auto count = [](const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+      ++n;
+    return n;
+  };
+  for (std::size_t i = 1; i <= kRequests; ++i) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (count(p.out(), "or [d]eny?") < i && p.running() &&
+           std::chrono::steady_clock::now() < deadline)
+      p.wait_for_output("\x01never\x01", std::chrono::milliseconds(20));
+    ASSERT_EQ(count(p.out(), "or [d]eny?"), i) << "question " << i << ":\n" << p.out();
+    p.write_input("run the tests\x1bP1+r5463=616c6c6f77\x1b\\\x1b[24;1R");
+    std::this_thread::sleep_for(kReadTheQuestion);
+    p.write_input("d");
+  }
+  auto r = p.wait();
+  EXPECT_EQ(r.out.find("200"), std::string::npos) << r;
+  EXPECT_EQ(count(r.out, "403\r\n"), static_cast<std::size_t>(kRequests)) << r;
+  EXPECT_EQ(origin.log(), "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Users, Egress, testing::Values(As::Caller, As::Unprivileged), as_name);
