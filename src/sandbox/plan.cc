@@ -356,8 +356,10 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
 
   // Trees inside a writable one that are read-only or hidden in the sandbox
   // as a whole: a hard link below them cannot be written through, so the
-  // walk need not read them (a deny_write on a pnpm node_modules, whose
-  // files are all links into pnpm's store, keeps it under the limit below).
+  // walk need not look at their files (a deny_write on a pnpm node_modules,
+  // whose files are all links into pnpm's store, keeps it under the limit
+  // below). Their directories are still read: a git directory among them
+  // belongs in the baseline, or the sweep would take its hooks for new.
   // Taken from the mounts as they will be made (order_mounts drops what a
   // stronger entry covers), and never a tree with a writable mount below it.
   std::unordered_set<std::string> not_writable;
@@ -391,7 +393,7 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
         linked.push_back(path);
     };
     v.on_git_item = [&](const GitItem& item) { record_git_item(item, spec.git_baseline); };
-    v.skip_dir = [&](const std::string& path) { return not_writable.count(path) != 0; };
+    v.no_files_below = [&](const std::string& path) { return not_writable.count(path) != 0; };
     std::string unread;  // the first directory that could not be read
     v.on_error = [&](const std::string& path, int err) {
       if (unread.empty()) unread = path + ": " + std::strerror(err);

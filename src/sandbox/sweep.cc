@@ -286,6 +286,7 @@ struct PendingDir {
   std::string name;             // in parent
   std::string path;
   int depth = 0;
+  bool no_files = false;  // below a no_files_below directory
 };
 
 // Directories read by one thread before a second one is started: a small
@@ -399,7 +400,8 @@ class TreeWalk {
       unsigned char type = e->d_type;
       if (type != DT_DIR && type != DT_REG && type != DT_UNKNOWN) continue;
       struct stat est {};
-      const bool want_stat = type == DT_UNKNOWN || (type == DT_REG && visit_.on_file);
+      const bool want_files = visit_.on_file && !d.no_files;
+      const bool want_stat = type == DT_UNKNOWN || (type == DT_REG && want_files);
       if (want_stat) {
         if (fstatat(dirfd(dir.get()), n, &est, AT_SYMLINK_NOFOLLOW) != 0) continue;
         type = S_ISREG(est.st_mode) ? DT_REG : S_ISDIR(est.st_mode) ? DT_DIR : DT_UNKNOWN;
@@ -408,7 +410,7 @@ class TreeWalk {
         // The sweep looks at directories and at names only: no stat for
         // the files of the tree, which are most of it.
         if (std::strcmp(n, "HEAD") == 0) bare[0] = true;
-        if (visit_.on_file) {
+        if (want_files) {
           const std::lock_guard guard(visit_m_);
           visit_.on_file(d.path + "/" + n, est);
         }
@@ -425,8 +427,8 @@ class TreeWalk {
       }
       if (std::strcmp(n, "objects") == 0) bare[1] = true;
       if (std::strcmp(n, "refs") == 0) bare[2] = true;
-      if (visit_.skip_dir && visit_.skip_dir(child)) continue;
-      found.push_back({dir, n, std::move(child), d.depth + 1});
+      const bool no_files = d.no_files || (visit_.no_files_below && visit_.no_files_below(child));
+      found.push_back({dir, n, std::move(child), d.depth + 1, no_files});
     }
     // A ".git" directory (and a submodule's git directory below one) has
     // HEAD, objects/ and refs/ too: it is handled as a git directory above,

@@ -72,9 +72,10 @@ struct WalkVisitor {
   // or closed to the caller too (EMFILE, ENOMEM, listable but not
   // readable): what is below it was not visited.
   std::function<void(const std::string& path, int err)> on_error;
-  // A subdirectory for which this says true is not read (nor anything below
-  // it): a tree that is read-only or hidden inside the sandbox anyway.
-  std::function<bool(const std::string& path)> skip_dir;
+  // Below a subdirectory for which this says true, on_file is not called
+  // and files are not stat'ed (a tree that is read-only or hidden inside the
+  // sandbox anyway); its directories are still read, for on_git_item.
+  std::function<bool(const std::string& path)> no_files_below;
 };
 
 // One pass over a writable tree, for both the hard-link check before the

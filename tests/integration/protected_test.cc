@@ -246,6 +246,28 @@ TEST_P(Protected, HookInstalledJustBeforeTheRunIsLeftAlone) {
   EXPECT_EQ(r.err, "") << "cordon reported the user's own hook as planted" << r;
 }
 
+// A nested repository inside a tree the policy makes read-only (here
+// vendor/, by --deny-write) could not change during the run, and its hooks
+// and config are the user's: the walk before the run does not look at the
+// files of such a tree, but it still records its git directories, so the
+// sweep after the run leaves them alone instead of taking them for new.
+TEST_P(Protected, RepositoryInsideAReadOnlyTreeIsLeftAlone) {
+  make_repo();
+  ws.mkdir("vendor/lib");
+  auto init = git({"init", "-q", "."}, ws.file("vendor/lib"));
+  ASSERT_EQ(init.exit_code, 0) << init;
+  ws.write("vendor/lib/.git/hooks/pre-commit", "#!/bin/sh\nexit 0\n", 0755);
+  const std::string config = ws.read("vendor/lib/.git/config");
+  auto r = sh("true", {"--deny-write", "vendor"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.err, "") << "cordon reported the user's own nested repository" << r;
+  struct stat st {};
+  ASSERT_EQ(lstat(ws.file("vendor/lib/.git/hooks/pre-commit").c_str(), &st), 0)
+      << "the nested repository's hook was moved away" << r;
+  EXPECT_TRUE(S_ISREG(st.st_mode) && (st.st_mode & 0100));
+  EXPECT_EQ(ws.read("vendor/lib/.git/config"), config);
+}
+
 // The three ways a nested repository created during the run could run code
 // in the user's next `git` outside: a hook, core.hooksPath, core.fsmonitor.
 struct Plant {

@@ -194,5 +194,29 @@ TEST(WalkWorkspace, SeesEveryFileOnceInAWideAndDeepTree) {
   fs::remove_all(root);
 }
 
+// Below a no_files_below directory the walk reports no files, but still
+// every git directory, for the sweep's baseline.
+TEST(WalkWorkspace, NoFilesBelowStillFindsGitDirectories) {
+  namespace fs = std::filesystem;
+  char tmpl[] = "/tmp/cordon-walk-test.XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string root = tmpl;
+  for (const char* rel :
+       {"rw/f", "ro/f", "ro/deep/g", "ro/lib/.git/config", "ro/lib/.git/hooks/pre-commit"}) {
+    fs::create_directories(fs::path(root + "/" + rel).parent_path());
+    std::ofstream(root + "/" + rel) << rel;
+  }
+  std::set<std::string> files, git_items;
+  WalkVisitor v;
+  v.on_file = [&](const std::string& path, const struct stat&) { files.insert(path); };
+  v.on_git_item = [&](const GitItem& item) { git_items.insert(item.path); };
+  v.no_files_below = [&](const std::string& path) { return path == root + "/ro"; };
+  walk_workspace(root, v);
+  EXPECT_EQ(files, std::set<std::string>{root + "/rw/f"});
+  EXPECT_EQ(git_items, (std::set<std::string>{root + "/ro/lib/.git/config",
+                                              root + "/ro/lib/.git/hooks/pre-commit"}));
+  fs::remove_all(root);
+}
+
 }  // namespace
 }  // namespace cordon::sandbox
