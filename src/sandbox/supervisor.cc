@@ -21,12 +21,15 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "base/unique_fd.h"
 #include "sandbox/cgroups.h"
 #include "sandbox/contain.h"
 #include "sandbox/fds.h"
 #include "sandbox/seccomp.h"
+#include "sandbox/term_filter.h"
 #include "sandbox/userns.h"
 
 namespace cordon::sandbox {
@@ -87,6 +90,18 @@ bool pump(int from, int to) {
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
   if (n <= 0) return false;
   return write_all(to, buf, static_cast<size_t>(n));
+}
+
+// The command's terminal output, less what would reach beyond the screen
+// (sandbox/term_filter.h).
+bool pump_filtered(int from, int to, TerminalOutputFilter& filter) {
+  char buf[16384];
+  ssize_t n = read(from, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+  if (n <= 0) return false;
+  std::string out;
+  filter.feed(std::string_view(buf, static_cast<size_t>(n)), out);
+  return out.empty() || write_all(to, out.data(), out.size());
 }
 
 double now_seconds() {
@@ -337,6 +352,7 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
   bool timed_out = false;
   bool stdin_open = static_cast<bool>(master);
   TerminalGate* gate = master ? hooks.gate : nullptr;
+  TerminalOutputFilter out_filter;
   while (!child_gone) {
     struct pollfd p[6];
     int n = 0;
@@ -397,7 +413,9 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
     if (gate != nullptr) relay_lock = std::unique_lock<std::mutex>(gate->relay_mutex());
     const bool relay = gate == nullptr || !gate->held();
     if (relay && master_i >= 0 && (p[master_i].revents & (POLLIN | POLLHUP | POLLERR))) {
-      if (!pump(master.get(), STDOUT_FILENO) && !(p[master_i].revents & POLLIN)) master.reset();
+      if (!pump_filtered(master.get(), STDOUT_FILENO, out_filter) &&
+          !(p[master_i].revents & POLLIN))
+        master.reset();
     }
     if (relay && stdin_i >= 0 && (p[stdin_i].revents & (POLLIN | POLLHUP))) {
       if (!pump(STDIN_FILENO, master.get())) stdin_open = false;
@@ -416,8 +434,11 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
   }
   if (master) {
     // Whatever the command wrote last is still in the pty: drain it.
-    while (pump(master.get(), STDOUT_FILENO)) {
+    while (pump_filtered(master.get(), STDOUT_FILENO, out_filter)) {
     }
+    std::string rest;
+    out_filter.finish(rest);
+    if (!rest.empty()) write_all(STDOUT_FILENO, rest.data(), rest.size());
   }
   raw.reset();
 

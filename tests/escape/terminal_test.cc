@@ -295,6 +295,28 @@ TEST_P(TerminalEscape, TiocstiWithRelayedTerminalNeverReachesCaller) {
   EXPECT_EQ(pty.pending_input(), "") << "bytes reached the caller's terminal input";
 }
 
+// OSC 52 ("ESC ] 52 ; c ; BASE64 BEL") puts its payload on the clipboard of
+// the terminals that honour it (kitty, WezTerm, Alacritty, tmux with
+// set-clipboard), for the user to paste into a shell outside later; tmux's
+// passthrough carries it to the terminal around tmux. Uncontained, both
+// reach the terminal; through cordon's relay they are dropped, and the text
+// around them is not.
+TEST_P(TerminalEscape, ClipboardWriteNeverReachesTheCallersTerminal) {
+  const std::string script =
+      "printf 'before\\033]52;c;ZWNobyBwd25lZAo=\\007middle"
+      "\\033Ptmux;\\033\\033]52;c;ZWNobyBwd25lZAo=\\007\\033\\\\after\\n'";
+  RunOptions o = scene.opts();
+  o.stdin_tty = true;
+  const RunResult bare = run({"sh", "-c", script}, o);
+  EXPECT_NE(bare.out.find("\x1b]52;c;ZWNobyBwd25lZAo=\x07"), std::string::npos) << bare;
+  EXPECT_NE(bare.out.find("\x1bPtmux;"), std::string::npos) << bare;
+  const RunResult r = cordon(run_args({}, {"sh", "-c", script}), o);
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out.find("52;"), std::string::npos) << r;
+  EXPECT_EQ(r.out.find("tmux;"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("beforemiddleafter"), std::string::npos) << r;
+}
+
 INSTANTIATE_TEST_SUITE_P(Users, TerminalEscape, testing::Values(As::Caller, As::Unprivileged),
                          as_name);
 
