@@ -137,7 +137,7 @@ TEST(Hook, LongNonAsciiReasonsAreCutOnCharacterBoundaries) {
   HookAnswer a = answer(event.dump(), &s);
   ASSERT_EQ(a.status, 0);
   EXPECT_NO_THROW((void)s.to_json().dump());
-  EXPECT_NO_THROW((void)json::parse(a.output));
+  EXPECT_TRUE(json::accept(a.output)) << a.output;
 
   // The first private read, cut at 200 bytes.
   std::string command = "cat ~/.ssh/id_rsa x";
