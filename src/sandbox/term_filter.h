@@ -46,12 +46,9 @@ class TerminalOutputFilter {
     Esc,        // after ESC (held)
     C2,         // after C2 in ground (held): maybe a UTF-8 C1
     OscNumber,  // after an OSC introducer (held), reading its number
-    OscPass,    // inside an OSC that passes
-    OscPassEsc,
-    DcsStart,  // after a DCS introducer (held), reading "tmux;"
-    DcsPass,
-    DcsPassEsc,
-    Drop,  // inside a dropped OSC or DCS
+    DcsStart,   // after a DCS introducer (held), reading "tmux;"
+    Pass,       // inside an OSC or DCS that passes
+    Drop,       // inside a dropped OSC or DCS
     DropEsc,
   };
 
@@ -64,12 +61,8 @@ class TerminalOutputFilter {
       case State::Ground: ground(b, out); return;
       case State::Esc:
         state_ = State::Ground;
-        if (b == ']') {
-          held_ += static_cast<char>(b);
-          state_ = State::OscNumber;
-        } else if (b == 'P') {
-          held_ += static_cast<char>(b);
-          state_ = State::DcsStart;
+        if (b == ']' || b == 'P') {
+          introduced(b == ']', b);
         } else {
           flush(out);
           ground(b, out);
@@ -78,8 +71,7 @@ class TerminalOutputFilter {
       case State::C2:
         state_ = State::Ground;
         if (b == 0x9d || b == 0x90) {
-          held_ += static_cast<char>(b);
-          state_ = b == 0x9d ? State::OscNumber : State::DcsStart;
+          introduced(b == 0x9d, b);
         } else {
           flush(out);
           ground(b, out);
@@ -88,38 +80,37 @@ class TerminalOutputFilter {
       case State::OscNumber:
         if (b >= '0' && b <= '9' && held_.size() < 12) {
           held_ += static_cast<char>(b);
-          return;
+        } else if (b == ';' && held_.substr(intro_size()) == "52") {
+          start_drop(false);
+        } else {
+          pass(b, out);
         }
-        if (b == ';' && number_is_52()) {
-          held_.clear();
-          start_drop(State::Drop);
-          return;
-        }
-        flush(out);
-        state_ = State::OscPass;
-        in_string(b, out, State::OscPass, State::OscPassEsc);
         return;
-      case State::OscPass: in_string(b, out, State::OscPass, State::OscPassEsc); return;
-      case State::OscPassEsc: after_string_esc(b, out); return;
       case State::DcsStart: {
         static constexpr std::string_view kTmux = "tmux;";
         const std::size_t at = held_.size() - intro_size();
-        if (at < kTmux.size() && b == static_cast<unsigned char>(kTmux[at])) {
+        if (b != static_cast<unsigned char>(kTmux[at])) {
+          pass(b, out);
+        } else if (at + 1 == kTmux.size()) {
+          start_drop(true);
+        } else {
           held_ += static_cast<char>(b);
-          if (at + 1 == kTmux.size()) {
-            held_.clear();
-            start_drop(State::Drop);
-            drop_dcs_ = true;  // ends at ST only, not at BEL
-          }
-          return;
         }
-        flush(out);
-        state_ = State::DcsPass;
-        in_string(b, out, State::DcsPass, State::DcsPassEsc);
         return;
       }
-      case State::DcsPass: in_string(b, out, State::DcsPass, State::DcsPassEsc); return;
-      case State::DcsPassEsc: after_string_esc(b, out); return;
+      case State::Pass:
+        // Every byte goes out, but an ESC, which is held until the next byte
+        // says what it is: ESC \ is ST, and any other ESC sequence ends the
+        // string for the terminal and begins anew, so it is read as a fresh
+        // one (ESC ] 52 ; right after a title is still dropped).
+        if (b == 0x1b) {
+          held_ = "\x1b";
+          state_ = State::Esc;
+          return;
+        }
+        out += static_cast<char>(b);
+        if (ends_string(b)) state_ = State::Ground;
+        return;
       case State::Drop:
         if (++dropped_ > kMaxDrop) {
           state_ = State::Ground;
@@ -161,8 +152,8 @@ class TerminalOutputFilter {
       held_ = "\xc2";
       state_ = State::C2;
     } else if (b == 0x9d || b == 0x90) {
-      held_ = std::string(1, static_cast<char>(b));  // a raw 8-bit C1 introducer
-      state_ = b == 0x9d ? State::OscNumber : State::DcsStart;
+      held_.clear();  // a raw 8-bit C1 introducer
+      introduced(b == 0x9d, b);
     } else {
       if (b >= 0xc3 && b <= 0xdf) utf8_left_ = 1;
       if (b >= 0xe0 && b <= 0xef) utf8_left_ = 2;
@@ -171,24 +162,17 @@ class TerminalOutputFilter {
     }
   }
 
-  // Inside a string that passes: every byte goes out, but an ESC, which is
-  // held until the next byte says what it is; the string ends where the
-  // terminal would end it.
-  void in_string(unsigned char b, std::string& out, State stay, State esc) {
-    if (b == 0x1b) {
-      held_ = "\x1b";
-      state_ = esc;
-      return;
-    }
-    out += static_cast<char>(b);
-    state_ = ends_string(b) ? State::Ground : stay;
+  // The last byte of an OSC or DCS introducer, held with what came before.
+  void introduced(bool osc, unsigned char b) {
+    held_ += static_cast<char>(b);
+    state_ = osc ? State::OscNumber : State::DcsStart;
   }
 
-  // After an ESC inside a passing string (held). ESC \ is ST; any other ESC
-  // sequence ends the string for the terminal and begins anew, so it is read
-  // as a fresh one (ESC ] 52 ; right after a title is still dropped).
-  void after_string_esc(unsigned char b, std::string& out) {
-    state_ = State::Esc;
+  // The sequence held so far is not one to drop: it goes out, and so does
+  // the rest of the string it begins.
+  void pass(unsigned char b, std::string& out) {
+    flush(out);
+    state_ = State::Pass;
     step(b, out);
   }
 
@@ -196,17 +180,18 @@ class TerminalOutputFilter {
     return b == 0x07 || b == 0x9c || b == 0x18 || b == 0x1a;  // BEL, ST (raw or C2 9C), CAN, SUB
   }
 
-  void start_drop(State s) {
-    state_ = s;
+  // dcs: the dropped string ends at ST only, not at BEL (tmux's passthrough).
+  void start_drop(bool dcs) {
+    held_.clear();
+    state_ = State::Drop;
     dropped_ = 0;
-    drop_dcs_ = false;
+    drop_dcs_ = dcs;
   }
 
+  // ESC ] / ESC P and C2 9D / C2 90 take two bytes, a raw C1 one.
   [[nodiscard]] std::size_t intro_size() const {
-    return (!held_.empty() && held_[0] == '\x1b') || (!held_.empty() && held_[0] == '\xc2') ? 2 : 1;
+    return held_[0] == '\x1b' || held_[0] == '\xc2' ? 2 : 1;
   }
-
-  [[nodiscard]] bool number_is_52() const { return held_.substr(intro_size()) == "52"; }
 
   void flush(std::string& out) {
     out += held_;

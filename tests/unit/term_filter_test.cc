@@ -33,6 +33,9 @@ TEST(TerminalOutputFilter, TextAndOrdinarySequencesPassUnchanged) {
                        "52;x \xe2\x82\xac"),          // UTF-8, a 9D inside a character
            std::string("\x1b]5;0;rgb:ff/00/00\x07"),  // OSC 5, not 52
            std::string("\x1b]520;x\x07"),             // OSC 520, not 52
+           std::string("\x1b"
+                       "7]52;x\x07"),         // ESC 7, then plain "]52;"
+           std::string("\xc2\xa9]52;x\x07"),  // (c), then plain "]52;"
        }) {
     EXPECT_EQ(filtered(s), s);
   }
