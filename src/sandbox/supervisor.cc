@@ -83,24 +83,17 @@ bool write_all(int fd, const char* data, size_t len) {
   return true;
 }
 
-// Copies what is available from `from` to `to`. False at EOF or error.
-bool pump(int from, int to) {
+// Copies what is available from `from` to `to`, through `filter` when
+// given (the command's terminal output, less what would reach beyond the
+// screen: sandbox/term_filter.h). False at EOF or error.
+bool pump(int from, int to, TerminalOutputFilter* filter = nullptr) {
   char buf[16384];
   ssize_t n = read(from, buf, sizeof buf);
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
   if (n <= 0) return false;
-  return write_all(to, buf, static_cast<size_t>(n));
-}
-
-// The command's terminal output, less what would reach beyond the screen
-// (sandbox/term_filter.h).
-bool pump_filtered(int from, int to, TerminalOutputFilter& filter) {
-  char buf[16384];
-  ssize_t n = read(from, buf, sizeof buf);
-  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
-  if (n <= 0) return false;
+  if (filter == nullptr) return write_all(to, buf, static_cast<size_t>(n));
   std::string out;
-  filter.feed(std::string_view(buf, static_cast<size_t>(n)), out);
+  filter->feed(std::string_view(buf, static_cast<size_t>(n)), out);
   return out.empty() || write_all(to, out.data(), out.size());
 }
 
@@ -413,8 +406,7 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
     if (gate != nullptr) relay_lock = std::unique_lock<std::mutex>(gate->relay_mutex());
     const bool relay = gate == nullptr || !gate->held();
     if (relay && master_i >= 0 && (p[master_i].revents & (POLLIN | POLLHUP | POLLERR))) {
-      if (!pump_filtered(master.get(), STDOUT_FILENO, out_filter) &&
-          !(p[master_i].revents & POLLIN))
+      if (!pump(master.get(), STDOUT_FILENO, &out_filter) && !(p[master_i].revents & POLLIN))
         master.reset();
     }
     if (relay && stdin_i >= 0 && (p[stdin_i].revents & (POLLIN | POLLHUP))) {
@@ -434,7 +426,7 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
   }
   if (master) {
     // Whatever the command wrote last is still in the pty: drain it.
-    while (pump_filtered(master.get(), STDOUT_FILENO, out_filter)) {
+    while (pump(master.get(), STDOUT_FILENO, &out_filter)) {
     }
     std::string rest;
     out_filter.finish(rest);
