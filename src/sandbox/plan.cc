@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <unordered_set>
@@ -79,9 +80,9 @@ bool is_dir(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-// The mount points strictly below `root` in this mount namespace, from
-// /proc/self/mountinfo (field 5, with its octal escapes undone).
-std::vector<std::string> mounts_below(const std::string& root) {
+// The mount points of this mount namespace, from /proc/self/mountinfo
+// (field 5, with its octal escapes undone).
+std::vector<std::string> mount_points() {
   std::vector<std::string> out;
   std::ifstream in("/proc/self/mountinfo");
   std::string line;
@@ -101,10 +102,35 @@ std::vector<std::string> mounts_below(const std::string& root) {
         path += point[i];
       }
     }
-    if (is_under(path, root) && std::find(out.begin(), out.end(), path) == out.end())
-      out.push_back(path);
+    if (std::find(out.begin(), out.end(), path) == out.end()) out.push_back(path);
   }
   return out;
+}
+
+// A filesystem mounted inside a writable tree travels with it (the bind is
+// recursive, and Landlock's rule for the tree covers it too) and would be
+// writable in the sandbox under a name no path rule mentions: `mount --bind
+// ~/.aws proj/aws` would show, and let the command change, the very
+// credentials the policy hides. Each mount below one of `roots` must be
+// `named` by the policy (writable, read-only where the mode can make it so,
+// or hidden), or the run is refused.
+Status require_named_mounts(
+    const std::vector<std::string>& roots,
+    const std::function<bool(const std::string& root, const std::string& mount)>& named,
+    bool read_only_remedy) {
+  const auto points = mount_points();
+  for (const auto& r : roots) {
+    for (const auto& m : points) {
+      if (!is_under(m, r) || named(r, m)) continue;
+      return plain_error(m + " is a mount point inside the writable tree " + r +
+                         ": what is mounted there would be writable in the sandbox, beyond the "
+                         "policy's path rules. Name it: --allow-write " +
+                         m + " (writable)" +
+                         (read_only_remedy ? ", --deny-write " + m + " (read-only) or " : " or ") +
+                         "--deny-read " + m + " (hidden)");
+    }
+  }
+  return {};
 }
 
 int rank(MountKind k) {
@@ -334,25 +360,17 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
   }
   entries.insert(entries.end(), pins.begin(), pins.end());
 
-  // A filesystem mounted inside a writable tree travels with it (the bind is
-  // recursive) and would be writable in the sandbox under a name no path
-  // rule mentions: `mount --bind ~/.aws proj/aws` would show, and let the
-  // command change, the very credentials the policy hides. Each such mount
-  // must be named by the policy, as writable, read-only or hidden.
-  for (const auto& r : walk_roots) {
-    for (const auto& m : mounts_below(r)) {
-      const bool named = std::any_of(entries.begin(), entries.end(), [&](const MountEntry& e) {
-        if (e.kind == MountKind::Pin || !is_under(e.path, r)) return false;
-        return e.path == m || (is_under(m, e.path) && !writable(e.kind));
-      });
-      if (!named)
-        return plain_error(m + " is a mount point inside the writable tree " + r +
-                           ": what is mounted there would be writable in the sandbox, beyond "
-                           "the policy's path rules. Name it: --allow-write " +
-                           m + " (writable), --deny-write " + m + " (read-only) or --deny-read " +
-                           m + " (hidden)");
-    }
-  }
+  // Mounts inside the writable trees: named by an entry of their own, or
+  // inside a read-only or hidden one.
+  CORDON_TRY(require_named_mounts(
+      walk_roots,
+      [&](const std::string& r, const std::string& m) {
+        return std::any_of(entries.begin(), entries.end(), [&](const MountEntry& e) {
+          if (e.kind == MountKind::Pin || !is_under(e.path, r)) return false;
+          return e.path == m || (is_under(m, e.path) && !writable(e.kind));
+        });
+      },
+      true));
 
   // Trees inside a writable one that are read-only or hidden in the sandbox
   // as a whole: a hard link below them cannot be written through, so the
@@ -548,22 +566,16 @@ Result<Spec> plan_landlock(const policy::Policy& policy, const PlanInput& in) {
   std::vector<std::string> writable = {in.workspace};
   const auto allowed_writes = canon_all(policy.filesystem.allow_write);
   for (const auto& w : allowed_writes) writable.push_back(w);
-  // A mount inside the workspace or an allow_write tree is writable under
-  // Landlock's rule for the tree (see plan()): it must be named, writable
-  // or hidden (deny_write is not enforced in this mode).
-  for (const auto& w : writable) {
-    for (const auto& m : mounts_below(w)) {
-      const bool named =
-          std::find(allowed_writes.begin(), allowed_writes.end(), m) != allowed_writes.end() ||
-          std::any_of(denied.begin(), denied.end(),
-                      [&](const std::string& d) { return is_at_or_under(m, d); });
-      if (!named)
-        return plain_error(m + " is a mount point inside the writable tree " + w +
-                           ": what is mounted there would be writable in the sandbox, beyond "
-                           "the policy's path rules. Name it: --allow-write " +
-                           m + " (writable) or --deny-read " + m + " (hidden)");
-    }
-  }
+  // Mounts inside the workspace or an allow_write tree: allowed for writing
+  // themselves, or hidden (deny_write is not enforced in this mode).
+  CORDON_TRY(require_named_mounts(
+      writable,
+      [&](const std::string&, const std::string& m) {
+        return std::find(allowed_writes.begin(), allowed_writes.end(), m) != allowed_writes.end() ||
+               std::any_of(denied.begin(), denied.end(),
+                           [&](const std::string& d) { return is_at_or_under(m, d); });
+      },
+      false));
   for (const char* t : {"/tmp", "/dev/shm", "/var/tmp"}) writable.emplace_back(t);
   for (const auto& w : writable)
     for (auto& p : split_around(w, denied, list)) ll.write_paths.push_back(p);
