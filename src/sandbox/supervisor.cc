@@ -39,19 +39,21 @@ constexpr int kForwarded[] = {SIGINT,   SIGTERM, SIGHUP,  SIGQUIT,
                               SIGWINCH, SIGCHLD, SIGUSR1, SIGUSR2};
 
 // Puts the caller's terminal in raw mode for the relay, and always puts it
-// back, however the run ends.
+// back, however the run ends. Neither discards input: what was typed ahead
+// before the command started is relayed to it, and what is typed after it
+// ended is left for the caller's shell.
 class RawTerminal {
  public:
   explicit RawTerminal(int fd) : fd_(fd) {
     if (tcgetattr(fd_, &saved_) != 0) return;
     struct termios raw = saved_;
     cfmakeraw(&raw);
-    active_ = tcsetattr(fd_, TCSAFLUSH, &raw) == 0;
+    active_ = tcsetattr(fd_, TCSANOW, &raw) == 0;
   }
   RawTerminal(const RawTerminal&) = delete;
   RawTerminal& operator=(const RawTerminal&) = delete;
   ~RawTerminal() {
-    if (active_) tcsetattr(fd_, TCSAFLUSH, &saved_);
+    if (active_) tcsetattr(fd_, TCSADRAIN, &saved_);
   }
 
  private:
@@ -59,6 +61,41 @@ class RawTerminal {
   struct termios saved_ {};
   bool active_ = false;
 };
+
+// The caller's stdin, stdout and stderr, as far as the relay cares. A
+// terminal among them is never handed to the command: the command gets a
+// pty of its own in each terminal's place, so what it writes passes the
+// output filter, and nothing it does reaches the caller's terminal, its
+// settings, its input queue (typeahead meant for the shell) or its size.
+struct CallerTerminal {
+  bool tty[3] = {};
+  int window = -1;  // a terminal to take the window size from; -1: none
+  int output = -1;  // where the pty's output goes; -1: read and dropped
+
+  bool any() const { return window >= 0; }
+  // stdin is read into the pty only while it is a terminal and we are its
+  // foreground job: a background job that reads its terminal is stopped
+  // (SIGTTIN), and one that changes its modes too (SIGTTOU).
+  bool may_read_input() const { return tty[0] && tcgetpgrp(STDIN_FILENO) == getpgrp(); }
+};
+
+CallerTerminal caller_terminal() {
+  CallerTerminal t;
+  for (int fd = 0; fd < 3; ++fd) {
+    t.tty[fd] = isatty(fd) != 0;
+    if (t.tty[fd] && t.window < 0) t.window = fd;
+  }
+  // The command's output to the screen; with only stdin a terminal, what
+  // the pty echoes of the keystrokes goes back to it, when it is writable
+  // (a login's terminal is open read-write on all three).
+  if (t.tty[STDOUT_FILENO])
+    t.output = STDOUT_FILENO;
+  else if (t.tty[STDERR_FILENO])
+    t.output = STDERR_FILENO;
+  else if (t.tty[STDIN_FILENO] && (fcntl(STDIN_FILENO, F_GETFL) & O_ACCMODE) != O_RDONLY)
+    t.output = STDIN_FILENO;
+  return t;
+}
 
 void copy_window_size(int from_tty, int to_master) {
   struct winsize ws {};
@@ -85,12 +122,13 @@ bool write_all(int fd, const char* data, size_t len) {
 
 // Copies what is available from `from` to `to`, through `filter` when
 // given (the command's terminal output, less what would reach beyond the
-// screen: sandbox/term_filter.h). False at EOF or error.
+// screen: sandbox/term_filter.h); `to` -1 drops it. False at EOF or error.
 bool pump(int from, int to, TerminalOutputFilter* filter = nullptr) {
   char buf[16384];
   ssize_t n = read(from, buf, sizeof buf);
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
   if (n <= 0) return false;
+  if (to < 0) return true;
   if (filter == nullptr) return write_all(to, buf, static_cast<size_t>(n));
   std::string out;
   filter->feed(std::string_view(buf, static_cast<size_t>(n)), out);
@@ -150,12 +188,21 @@ sigset_t g_caller_mask;
 bool g_blocked = false;
 }  // namespace
 
+// The signals the supervisor takes through its signalfd: those it forwards,
+// and SIGCONT, which tells it that it may have been brought to the
+// foreground (blocking SIGCONT does not stop it from continuing us).
+sigset_t supervisor_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : kForwarded) sigaddset(&set, sig);
+  sigaddset(&set, SIGCONT);
+  return set;
+}
+
 void block_forwarded_signals() {
   if (g_blocked) return;
-  sigset_t forwarded;
-  sigemptyset(&forwarded);
-  for (int sig : kForwarded) sigaddset(&forwarded, sig);
-  sigprocmask(SIG_BLOCK, &forwarded, &g_caller_mask);
+  const sigset_t set = supervisor_signals();
+  sigprocmask(SIG_BLOCK, &set, &g_caller_mask);
   g_blocked = true;
 }
 
@@ -196,20 +243,19 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
   setup.spec = &spec;
   setup.sock = child_sock.get();
   setup.workspace_fd = workspace_fd.get();
-  // A pty of its own only for an interactive caller: stdin and stdout both
-  // terminals. Otherwise stdio is passed through untouched (zero copies).
-  setup.use_pty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-  for (int fd = 0; fd < 3; ++fd) setup.tty_fd[fd] = setup.use_pty && isatty(fd);
+  // A pty of its own in place of each of the caller's terminals; pipes and
+  // files are passed through untouched (zero copies).
+  const CallerTerminal term = caller_terminal();
+  setup.use_pty = term.any();
+  for (int fd = 0; fd < 3; ++fd) setup.tty_fd[fd] = term.tty[fd];
 
   // Signals are taken through a signalfd from here on; the child inherits
   // the blocked mask (its init waits on them synchronously) and restores the
   // caller's mask for the command.
   block_forwarded_signals();
   setup.command_mask = g_caller_mask;
-  sigset_t forwarded;
-  sigemptyset(&forwarded);
-  for (int sig : kForwarded) sigaddset(&forwarded, sig);
-  UniqueFd sigfd(signalfd(-1, &forwarded, SFD_CLOEXEC | SFD_NONBLOCK));
+  const sigset_t signals = supervisor_signals();
+  UniqueFd sigfd(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!sigfd) return failed(sys_error("create signalfd").what());
 
   const bool landlock_mode = spec.mode == Mode::Landlock;
@@ -331,10 +377,19 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
   }
   UniqueFd master = std::move(first->fd);
 
+  // Keystrokes are relayed, with the caller's terminal in raw mode, only
+  // while we are its foreground job; a job started in the background
+  // starts relaying when it is brought to the foreground (SIGCONT).
   std::unique_ptr<RawTerminal> raw;
-  if (master) {
-    copy_window_size(STDIN_FILENO, master.get());
+  bool stdin_open = false;
+  auto take_input = [&]() {
+    if (raw || !master || !term.may_read_input()) return;
     raw = std::make_unique<RawTerminal>(STDIN_FILENO);
+    stdin_open = true;
+  };
+  if (master) {
+    copy_window_size(term.window, master.get());
+    take_input();
     fcntl(master.get(), F_SETFL, fcntl(master.get(), F_GETFL) | O_NONBLOCK);
   }
 
@@ -343,7 +398,6 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
   int status = 0;
   bool child_gone = false;
   bool timed_out = false;
-  bool stdin_open = static_cast<bool>(master);
   TerminalGate* gate = master ? hooks.gate : nullptr;
   TerminalOutputFilter out_filter;
   while (!child_gone) {
@@ -383,7 +437,11 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
         int sig = static_cast<int>(si.ssi_signo);
         if (sig == SIGCHLD) continue;
         if (sig == SIGWINCH && master) {
-          copy_window_size(STDIN_FILENO, master.get());
+          copy_window_size(term.window, master.get());
+          continue;
+        }
+        if (sig == SIGCONT) {  // ours alone: brought to the foreground?
+          take_input();
           continue;
         }
         // Init relays it to the command's process group.
@@ -398,7 +456,7 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
       }
       if (!m.ok() || m->data.empty()) sock.reset();
     }
-    if (p[3].revents & POLLIN) {
+    if (gate != nullptr && (p[3].revents & POLLIN)) {
       uint64_t ignored = 0;
       (void)!read(gate->wake_fd(), &ignored, sizeof ignored);
     }
@@ -406,7 +464,7 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
     if (gate != nullptr) relay_lock = std::unique_lock<std::mutex>(gate->relay_mutex());
     const bool relay = gate == nullptr || !gate->held();
     if (relay && master_i >= 0 && (p[master_i].revents & (POLLIN | POLLHUP | POLLERR))) {
-      if (!pump(master.get(), STDOUT_FILENO, &out_filter) && !(p[master_i].revents & POLLIN))
+      if (!pump(master.get(), term.output, &out_filter) && !(p[master_i].revents & POLLIN))
         master.reset();
     }
     if (relay && stdin_i >= 0 && (p[stdin_i].revents & (POLLIN | POLLHUP))) {
@@ -426,11 +484,11 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
   }
   if (master) {
     // Whatever the command wrote last is still in the pty: drain it.
-    while (pump(master.get(), STDOUT_FILENO, &out_filter)) {
+    while (pump(master.get(), term.output, &out_filter)) {
     }
     std::string rest;
     out_filter.finish(rest);
-    if (!rest.empty()) write_all(STDOUT_FILENO, rest.data(), rest.size());
+    if (!rest.empty() && term.output >= 0) write_all(term.output, rest.data(), rest.size());
   }
   raw.reset();
 

@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -114,6 +116,36 @@ static int do_stat_fd(Outcome* out, const char* fd_text) {
   snprintf(out->text, sizeof out->text, "%lx:%lx:%lx", (unsigned long)st.st_dev,
            (unsigned long)st.st_rdev, (unsigned long)st.st_ino);
   return 0;
+}
+
+/* Reads what waits in a terminal's input queue through FD, waiting at most
+ * 300 ms: "READ:N" with the number of bytes taken, or "NOTHING". Through the
+ * caller's terminal this takes the keystrokes typed ahead for the shell (a
+ * password for the next sudo), whichever of fds 0-2 the terminal is. */
+static int do_tty_read(Outcome* out, const char* fd_text) {
+  long fd;
+  if (parse_int(fd_text, &fd) != 0) return set_text(out, "USAGE");
+  struct pollfd p = {(int)fd, POLLIN, 0};
+  int ready = poll(&p, 1, 300);
+  if (ready < 0) return set_errno(out, errno);
+  if (ready == 0 || !(p.revents & POLLIN)) return set_text(out, "NOTHING");
+  char buf[256];
+  ssize_t n = read((int)fd, buf, sizeof buf);
+  if (n < 0) return set_errno(out, errno);
+  snprintf(out->text, sizeof out->text, "READ:%zd", n);
+  return 0;
+}
+
+/* Sets TOSTOP in the termios of the terminal at FD. On the caller's
+ * terminal the change outlives the sandbox (as would turning echo off, or
+ * any other mode): the caller's shell inherits it. */
+static int do_tty_tostop(Outcome* out, const char* fd_text) {
+  long fd;
+  if (parse_int(fd_text, &fd) != 0) return set_text(out, "USAGE");
+  struct termios t;
+  if (tcgetattr((int)fd, &t) != 0) return set_errno(out, errno);
+  t.c_lflag |= TOSTOP;
+  return set_result(out, tcsetattr((int)fd, TCSANOW, &t));
 }
 
 /* ---- file descriptors and cwd ----------------------------------------- */
@@ -327,6 +359,8 @@ static int s_tiocsti(Outcome* o, char** a) { return do_tiocsti(o, a[0], a[1], 0)
 static int s_tiocsti_high(Outcome* o, char** a) { return do_tiocsti(o, a[0], a[1], 1); }
 static int s_tioclinux(Outcome* o, char** a) { return do_tioclinux(o, a[0]); }
 static int s_stat_fd(Outcome* o, char** a) { return do_stat_fd(o, a[0]); }
+static int s_tty_read(Outcome* o, char** a) { return do_tty_read(o, a[0]); }
+static int s_tty_tostop(Outcome* o, char** a) { return do_tty_tostop(o, a[0]); }
 static int s_fd_open(Outcome* o, char** a) { return do_fd_open(o, a[0]); }
 static int s_fd_openat(Outcome* o, char** a) { return do_fd_openat(o, a[0], a[1]); }
 static int s_ls_fds(Outcome* o, char** a) { return (void)a, list_numbers(o, "/proc/self/fd", 1); }
@@ -368,6 +402,8 @@ static const Step kSteps[] = {
     {"tiocsti-high", "FD TEXT", 2, s_tiocsti_high},
     {"tioclinux", "FD", 1, s_tioclinux},
     {"stat-fd", "FD", 1, s_stat_fd},
+    {"tty-read", "FD", 1, s_tty_read},
+    {"tty-tostop", "FD", 1, s_tty_tostop},
     {"fd-open", "N", 1, s_fd_open},
     {"fd-openat", "N REL", 2, s_fd_openat},
     {"ls-fds", "", 0, s_ls_fds},

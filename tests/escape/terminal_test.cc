@@ -8,9 +8,9 @@
 // stderr alike, and does not let a test look at the terminal's input queue;
 // these tests need both, so they start the child themselves: a fresh pty in
 // raw mode (so that FIONREAD counts every queued byte) becomes the child's
-// controlling terminal and stdin, and stdout is either a pipe (cordon passes
-// the terminal through as fd 0) or the same terminal (cordon gives the command
-// a pty of its own and relays).
+// controlling terminal and stdin, and stdout is either a pipe or the same
+// terminal. Either way cordon gives the command a pty of its own in place of
+// each terminal among its stdio, and relays.
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
@@ -82,13 +82,77 @@ struct Pty {
 
 enum class Stdout { Pipe, Terminal };
 
-// Runs argv in a new session with `stdin_fd` as stdin (and as controlling
-// terminal with `make_ctty`, as a login shell's job would have it); stdout is
-// the same terminal when `master` (its other end, read here) is given, else a
-// pipe; stderr a pipe. In the scene's workspace, with its HOME. Waits at most
-// 60 s, then kills the child it started by PID.
-RunResult run_with_stdin(const Scene& scene, bool unprivileged, int stdin_fd, bool make_ctty,
-                         int master, const std::vector<std::string>& argv) {
+// How the child's stdio is wired to the terminal under test: `in` is its
+// stdin; stdout is `out`, or a pipe when -1; stderr is a pipe. `ctty`, when
+// given, becomes its controlling terminal (as a login shell's job has it).
+// `master` is the terminal's other end, read here as the screen, when
+// stdout is the terminal.
+// `job` says how a shell would have started it: as the terminal's
+// foreground job; with `&` (a process group of its own, not the terminal's
+// foreground); or with `&` and then `fg` once it has printed its first line.
+enum class Job { Foreground, Background, BroughtBack };
+struct Wiring {
+  int in = -1;
+  int out = -1;
+  int ctty = -1;
+  int master = -1;
+  Job job = Job::Foreground;
+};
+
+// Exit status of the stand-in shell when its background job was stopped by
+// the terminal (SIGTTIN or SIGTTOU), as `cmd &` then `jobs` shows "Stopped".
+constexpr int kJobStopped = 99;
+
+// In the child, as the session leader that owns the terminal: runs the
+// command the way a shell runs `cmd &` (and then `fg`), and exits with its
+// status. Only async-signal-safe calls: the test process has threads.
+[[noreturn]] void run_as_job(const Wiring& w, char* const* argv, char* const* envp) {
+  int first_line[2] = {-1, -1};
+  if (w.job == Job::BroughtBack && pipe(first_line) != 0) _exit(125);
+  const pid_t job = fork();
+  if (job < 0) _exit(125);
+  if (job == 0) {
+    setpgid(0, 0);
+    if (w.job == Job::BroughtBack) {
+      dup2(first_line[1], 1);
+      close(first_line[0]);
+      close(first_line[1]);
+    }
+    execve(argv[0], argv, envp);
+    _exit(124);
+  }
+  setpgid(job, job);
+  if (w.job == Job::BroughtBack) {
+    close(first_line[1]);
+    // Copies the job's output to ours; after its first line, `fg`: its
+    // process group becomes the terminal's foreground, and it is continued.
+    bool brought_back = false;
+    char c;
+    while (read(first_line[0], &c, 1) == 1) {
+      (void)!write(1, &c, 1);
+      if (c == '\n' && !brought_back) {
+        brought_back = true;
+        signal(SIGTTOU, SIG_IGN);
+        tcsetpgrp(w.ctty, job);
+        kill(-job, SIGCONT);
+      }
+    }
+  }
+  int status = 0;
+  for (;;) {
+    if (waitpid(job, &status, WUNTRACED) != job) _exit(125);
+    if (!WIFSTOPPED(status)) break;
+    kill(job, SIGKILL);  // our own child, stopped by the terminal
+    waitpid(job, &status, 0);
+    _exit(kJobStopped);
+  }
+  _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+// Runs argv in a new session, wired as `w`, in the scene's workspace with
+// its HOME. Waits at most 60 s, then kills the child it started by PID.
+RunResult run_wired(const Scene& scene, bool unprivileged, const Wiring& w,
+                    const std::vector<std::string>& argv) {
   RunOptions o = scene.opts();
   o.unprivileged = unprivileged;
   std::vector<std::string> env;
@@ -116,17 +180,19 @@ RunResult run_with_stdin(const Scene& scene, bool unprivileged, int stdin_fd, bo
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (setsid() < 0 || (make_ctty && ioctl(stdin_fd, TIOCSCTTY, 0) != 0)) _exit(120);
-    if (dup2(stdin_fd, 0) < 0) _exit(121);
-    if (dup2(master >= 0 ? stdin_fd : out_p[1], 1) < 0) _exit(121);
+    if (setsid() < 0 || (w.ctty >= 0 && ioctl(w.ctty, TIOCSCTTY, 0) != 0)) _exit(120);
+    if (dup2(w.in, 0) < 0) _exit(121);
+    if (dup2(w.out >= 0 ? w.out : out_p[1], 1) < 0) _exit(121);
     if (dup2(err_p[1], 2) < 0) _exit(121);
     if (drop && (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0)) _exit(122);
     if (chdir(o.cwd.c_str()) != 0) _exit(123);
+    if (w.job != Job::Foreground) run_as_job(w, c_argv.data(), c_env.data());
     execve(c_argv[0], c_argv.data(), c_env.data());
     _exit(124);
   }
   close(out_p[1]);
   close(err_p[1]);
+  const int master = w.master;
 
   RunResult r;
   r.pid = pid;
@@ -186,8 +252,12 @@ RunResult run_with_stdin(const Scene& scene, bool unprivileged, int stdin_fd, bo
 // The pty as controlling terminal and stdin; stdout per `where`.
 RunResult run_on_terminal(const Scene& scene, const Pty& pty, Stdout where,
                           const std::vector<std::string>& argv) {
-  return run_with_stdin(scene, scene.unprivileged(), pty.slave, true,
-                        where == Stdout::Terminal ? pty.master : -1, argv);
+  Wiring w{.in = pty.slave, .ctty = pty.slave};
+  if (where == Stdout::Terminal) {
+    w.out = pty.slave;
+    w.master = pty.master;
+  }
+  return run_wired(scene, scene.unprivileged(), w, argv);
 }
 
 class TerminalEscape : public testing::TestWithParam<As> {
@@ -207,11 +277,10 @@ class TerminalEscape : public testing::TestWithParam<As> {
   }
 };
 
-// The caller's terminal is passed to the command as fd 0 (stdout is not a
-// terminal, so cordon relays nothing): exactly bubblewrap's CVE-2017-5226.
-// setsid() makes it not the command's controlling terminal any more, and
-// without CAP_SYS_ADMIN in the initial user namespace the kernel refuses
-// TIOCSTI on a terminal that is not the caller's own.
+// The caller's terminal as stdin, stdout a pipe: bubblewrap's CVE-2017-5226,
+// where the sandbox held the caller's terminal as fd 0. Inside, fd 0 is the
+// command's own pty (CommandNeverHoldsTheCallersTerminal below), and the
+// seccomp filter refuses TIOCSTI on any terminal.
 TEST_P(TerminalEscape, TiocstiIntoCallerTerminalIsRefused) {
   {
     Pty pty;
@@ -255,14 +324,13 @@ TEST_P(TerminalEscape, TioclinuxOnCallerConsoleIsRefused) {
   int console = open("/dev/tty0", O_RDONLY | O_NOCTTY | O_CLOEXEC);
   if (console < 0)
     GTEST_SKIP() << "no virtual console on this host: /dev/tty0: " << errno_name(errno);
-  EXPECT_EQ(outcome(run_with_stdin(scene, false, console, false, -1,
-                                   probe_argv(scene.probe, {{"tioclinux", "0"}}))),
+  EXPECT_EQ(outcome(run_wired(scene, false, Wiring{.in = console},
+                              probe_argv(scene.probe, {{"tioclinux", "0"}}))),
             "OK")
       << "uncontained (root), TIOCLINUX must reach the console for this test to mean anything";
   std::vector<std::string> argv{cordon_bin()};
   for (auto& a : run_args({}, probe_argv(scene.probe, {{"tioclinux", "0"}}))) argv.push_back(a);
-  EXPECT_EQ(outcome(run_with_stdin(scene, scene.unprivileged(), console, false, -1, argv)),
-            "EPERM");
+  EXPECT_EQ(outcome(run_wired(scene, scene.unprivileged(), Wiring{.in = console}, argv)), "EPERM");
   close(console);
 }
 
@@ -315,6 +383,128 @@ TEST_P(TerminalEscape, ClipboardWriteNeverReachesTheCallersTerminal) {
   EXPECT_EQ(r.out.find("52;"), std::string::npos) << r;
   EXPECT_EQ(r.out.find("tmux;"), std::string::npos) << r;
   EXPECT_NE(r.out.find("beforemiddleafter"), std::string::npos) << r;
+}
+
+// Whichever of stdin, stdout and stderr is the caller's terminal, the
+// command holds a pty of its own in its place, never the terminal itself.
+// Holding it, a command could read the keystrokes typed ahead for the
+// caller's shell (through any fd, since a login's terminal is open
+// read-write), or change the terminal's modes for the shell after it. Both
+// shown uncontained, and refused inside (full and Landlock mode), in the two
+// ways a terminal is shared with a pipe: `agent < file` (stdin a pipe,
+// stdout the terminal) and `agent > log` (stdin the terminal, stdout a pipe).
+TEST_P(TerminalEscape, CommandNeverHoldsTheCallersTerminal) {
+  struct Case {
+    const char* name;
+    bool stdin_is_terminal;
+    const char* fd;  // the command's fd that is the caller's terminal uncontained
+  };
+  for (const Case& c : {Case{"stdin a pipe, stdout the terminal", false, "1"},
+                        Case{"stdin the terminal, stdout a pipe", true, "0"}}) {
+    SCOPED_TRACE(c.name);
+    const std::vector<std::vector<std::string>> steps = {
+        {"stat-fd", c.fd}, {"tty-read", c.fd}, {"tty-tostop", c.fd}};
+    // Uncontained, then in full mode, then in Landlock mode.
+    for (const char* leg : {"uncontained", "", "landlock"}) {
+      SCOPED_TRACE(leg);
+      const bool contained = std::string_view(leg) != "uncontained";
+      Pty pty;
+      // Typed ahead, for the caller's shell to read once the command ends.
+      ASSERT_EQ(write(pty.master, "typeahead\n", 10), 10);
+      int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+      ASSERT_GE(devnull, 0);
+      Wiring w{.ctty = pty.slave};
+      if (c.stdin_is_terminal) {
+        w.in = pty.slave;
+      } else {
+        w.in = devnull;
+        w.out = pty.slave;
+        w.master = pty.master;
+      }
+      std::vector<std::string> argv = probe_argv(scene.probe, steps);
+      if (contained) {
+        argv = run_args(*leg ? std::vector<std::string>{"--mode", leg} : std::vector<std::string>{},
+                        argv);
+        argv.insert(argv.begin(), cordon_bin());
+      }
+      const RunResult r = run_wired(scene, scene.unprivileged(), w, argv);
+      close(devnull);
+      ASSERT_EQ(r.exit_code, 0) << r;
+      const auto lines = split_lines(r.out);
+      ASSERT_FALSE(lines.empty()) << r;
+      const auto words = split_words(lines.back());
+      ASSERT_EQ(words.size(), 3u) << r;
+      termios after{};
+      ASSERT_EQ(tcgetattr(pty.slave, &after), 0);
+      RecordProperty(contained ? (*leg ? "landlock" : "full") : "bare", lines.back());
+      if (!contained) {
+        ASSERT_EQ(words[0], pty.identity()) << "uncontained, the fd must be the terminal";
+        EXPECT_EQ(words[1], "READ:10") << "uncontained, the typeahead must be readable";
+        EXPECT_EQ(words[2], "OK");
+        EXPECT_NE(after.c_lflag & TOSTOP, 0u) << "uncontained, the mode must stick";
+        EXPECT_EQ(pty.pending_input(), "");
+        continue;
+      }
+      EXPECT_NE(words[0], pty.identity()) << "the command holds the caller's terminal";
+      if (c.stdin_is_terminal) {
+        // stdin is relayed: the typeahead reaches the command's own pty, as
+        // typed input should.
+        EXPECT_EQ(words[1], "READ:10");
+      } else {
+        EXPECT_EQ(words[1], "NOTHING") << "the command read the caller's typeahead";
+        EXPECT_EQ(pty.pending_input(), "typeahead\n") << "the typeahead is gone";
+      }
+      EXPECT_EQ(words[2], "OK") << "the command may set the modes of its own pty";
+      EXPECT_EQ(after.c_lflag & TOSTOP, 0u) << "the caller's terminal modes changed";
+    }
+  }
+}
+
+// `cordon run -- make > log &`: a background job whose stdin is the
+// terminal. cordon neither puts the terminal in raw mode (SIGTTOU would stop
+// it, and the shell's terminal would change under it) nor reads it (the
+// keystrokes are the shell's): the command runs, and its own pty gets
+// nothing. (Before, cordon passed the terminal itself as the command's fd
+// 0, outside its session, so no SIGTTIN stopped it: it read "READ:10", the
+// shell's typeahead.)
+TEST_P(TerminalEscape, BackgroundJobNeitherStopsNorTakesTheTerminal) {
+  for (const char* mode : {"", "landlock"}) {
+    SCOPED_TRACE(*mode ? "Landlock mode" : "full mode");
+    Pty pty;
+    ASSERT_EQ(write(pty.master, "typeahead\n", 10), 10);
+    std::vector<std::string> argv{cordon_bin()};
+    for (auto& a :
+         run_args(*mode ? std::vector<std::string>{"--mode", mode} : std::vector<std::string>{},
+                  probe_argv(scene.probe, {{"tty-read", "0"}})))
+      argv.push_back(a);
+    const RunResult r =
+        run_wired(scene, scene.unprivileged(),
+                  Wiring{.in = pty.slave, .ctty = pty.slave, .job = Job::Background}, argv);
+    ASSERT_NE(r.exit_code, kJobStopped) << "cordon was stopped by the terminal\n" << r;
+    ASSERT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(outcome(r), "NOTHING");
+    EXPECT_EQ(pty.pending_input(), "typeahead\n") << "the shell's typeahead is gone";
+  }
+}
+
+// `cordon run -- cmd &`, then `fg`: brought to the foreground (SIGCONT),
+// cordon starts relaying the keystrokes, typeahead included.
+TEST_P(TerminalEscape, BroughtToTheForegroundTheJobGetsItsKeystrokes) {
+  for (const char* mode : {"", "landlock"}) {
+    SCOPED_TRACE(*mode ? "Landlock mode" : "full mode");
+    Pty pty;
+    ASSERT_EQ(write(pty.master, "typeahead\n", 10), 10);
+    std::vector<std::string> flags{"--timeout", "20"};
+    if (*mode) flags.insert(flags.end(), {"--mode", mode});
+    std::vector<std::string> argv{cordon_bin()};
+    for (auto& a : run_args(flags, {"sh", "-c", "echo waiting; read line; echo got:$line"}))
+      argv.push_back(a);
+    const RunResult r =
+        run_wired(scene, scene.unprivileged(),
+                  Wiring{.in = pty.slave, .ctty = pty.slave, .job = Job::BroughtBack}, argv);
+    EXPECT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(r.out, "waiting\ngot:typeahead\n") << r;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Users, TerminalEscape, testing::Values(As::Caller, As::Unprivileged),
