@@ -53,6 +53,7 @@ std::string* flag_value(PolicyFlags& flags, FieldId id) {
     case FieldId::Mode: return &flags.mode;
     case FieldId::OnViolation: return &flags.on_violation;
     case FieldId::UnixSockets: return &flags.unix_sockets;
+    case FieldId::HostPtys: return &flags.host_ptys;
     default: return nullptr;
   }
 }

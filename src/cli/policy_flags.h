@@ -21,7 +21,7 @@ struct PolicyFlags {
   std::vector<std::string> allow_domain, deny_domain, ask_domain, open_range, resolve;
   // One value each, as written; empty when the flag was not given.
   std::string timeout, memory, pids, cpus, file_size, open_files, tmpfs_size;
-  std::string mode, on_violation, unix_sockets;
+  std::string mode, on_violation, unix_sockets, host_ptys;
 };
 
 // --policy FILE (repeatable), --trust-project, and one flag per schema field

@@ -121,6 +121,10 @@ const DefaultList kDefaults[] = {
     {FieldId::UnixSockets,
      "socket(AF_UNIX) is allowed: in full mode such sockets reach only the sandbox.",
      {"allow"}},
+    {FieldId::HostPtys,
+     "In Landlock mode the command's own pty is its only terminal: the host's /dev/pts holds "
+     "the user's other terminals.",
+     {"deny"}},
     {FieldId::ToolsContainedCalls,
      "A tool call that stays inside the sandbox's boundary needs no rule.",
      {"allow"}},

@@ -83,6 +83,11 @@ struct Sandbox {
   // Inside full mode they reach only the sandbox; in landlock mode a
   // pathname socket of the host (docker.sock) would be reachable.
   std::optional<Entry<std::string>> unix_sockets;
+  // Landlock mode: whether the command may open the host's /dev/pts, which
+  // it needs to create ptys of its own (script, tmux, node-pty), and which
+  // holds every terminal of the user's. "allow" or "deny"; strictest wins.
+  // Full mode has a devpts of its own, whatever this says.
+  std::optional<Entry<std::string>> host_ptys;
 };
 
 // Per-host limits on an allowed host: every set list must match. Several

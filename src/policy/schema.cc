@@ -21,6 +21,7 @@ constexpr std::array<std::string_view, 7> kSections = {
 constexpr std::string_view kModes[] = {"landlock", "auto", "full"};
 constexpr std::string_view kViolationActions[] = {"errno", "kill"};
 constexpr std::string_view kUnixSockets[] = {"allow", "deny"};
+constexpr std::string_view kHostPtys[] = {"allow", "deny"};
 constexpr std::string_view kContainedCalls[] = {"allow", "ask"};
 constexpr std::string_view kFlow[] = {"off", "ask", "deny"};
 constexpr std::span<const std::string_view> kNoWords;  // not a Choice
@@ -34,7 +35,7 @@ constexpr double kMaxOpenFiles = 1073741824;
 constexpr double kMinCpus = 0.01;
 constexpr double kMaxCpus = 1024;
 
-constexpr std::array<Field, 29> kFields = {{
+constexpr std::array<Field, 30> kFields = {{
     {FieldId::AllowRead, "filesystem", "allow_read", FieldKind::PathList, true, "--allow-read",
      "PATH", "Make PATH visible read-only (also inside a denied tree)"},
     {FieldId::DenyRead, "filesystem", "deny_read", FieldKind::PathList, false, "--deny-read",
@@ -79,6 +80,11 @@ constexpr std::array<Field, 29> kFields = {{
      "same as \"errno\"", kViolationActions},
     {FieldId::UnixSockets, "sandbox", "unix_sockets", FieldKind::Choice, false, "--unix-sockets",
      "allow|deny", "Allow or deny socket(AF_UNIX); deny wins", "same as \"allow\"", kUnixSockets},
+    {FieldId::HostPtys, "sandbox", "host_ptys", FieldKind::Choice, false, "--host-ptys",
+     "allow|deny",
+     "Landlock mode: let the command open the host's /dev/pts to create ptys of its own, which "
+     "also reaches every terminal of the user's; deny wins",
+     "same as \"deny\"", kHostPtys},
     {FieldId::NetAllow, "network", "allow", FieldKind::HostList, true, "--allow-domain", "HOST",
      "Let the proxy reach HOST (\"example.com\", \"*.example.com\", \"example.com:443\")"},
     {FieldId::NetDeny, "network", "deny", FieldKind::HostList, false, "--deny-domain", "HOST",
@@ -204,6 +210,7 @@ std::optional<Entry<std::string>>* choice_value(Policy& policy, FieldId id) {
     case FieldId::Mode: return &policy.sandbox.mode;
     case FieldId::OnViolation: return &policy.sandbox.on_violation;
     case FieldId::UnixSockets: return &policy.sandbox.unix_sockets;
+    case FieldId::HostPtys: return &policy.sandbox.host_ptys;
     case FieldId::ToolsContainedCalls: return &policy.tools.contained_calls;
     case FieldId::ToolsFlow: return &policy.tools.flow;
     default: return nullptr;

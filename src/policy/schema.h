@@ -31,6 +31,7 @@ enum class FieldId {
   Require,
   OnViolation,
   UnixSockets,
+  HostPtys,
   NetAllow,
   NetDeny,
   NetAsk,

@@ -121,10 +121,15 @@ Result<UniqueFd> open_pty(const char* ptmx, int* slave_out) {
   if (slave < 0) return sys_error("open pty peer");
   // The caller's window size, set before the command can ask for it (the
   // supervisor sets it too, and again on every SIGWINCH, but only once it
-  // has the master: the command may have started by then). Stdin is still
-  // the caller's terminal here.
+  // has the master: the command may have started by then), from the first
+  // of stdin, stdout and stderr that is a terminal: still the caller's here.
   struct winsize ws {};
-  if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) ioctl(master.get(), TIOCSWINSZ, &ws);
+  for (int fd = 0; fd < 3; ++fd) {
+    if (ioctl(fd, TIOCGWINSZ, &ws) == 0) {
+      ioctl(master.get(), TIOCSWINSZ, &ws);
+      break;
+    }
+  }
   *slave_out = slave;
   return master;
 }
@@ -394,8 +399,16 @@ void contain_landlock_and_exec(const ChildSetup& setup) {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(sock, sys_error("set no_new_privs"));
   if (auto s = verify(keep); !s) fail(sock, s.error());
   // 8. Landlock: here it is the filesystem boundary, not a second wall;
-  //    plus TCP connect/bind and abstract-socket and signal scoping.
-  auto ll = apply_landlock(setup.spec->landlock_rules);
+  //    plus TCP connect/bind and abstract-socket and signal scoping. Of
+  //    the host's devpts, only the command's own pty may be opened by path
+  //    (ttyname(), /proc/self/fd/0).
+  LandlockRules rules = setup.spec->landlock_rules;
+  if (master) {
+    unsigned int n = 0;
+    if (ioctl(master.get(), TIOCGPTN, &n) != 0) fail(sock, sys_error("find the pty's number"));
+    rules.device_paths.push_back("/dev/pts/" + std::to_string(n));
+  }
+  auto ll = apply_landlock(rules);
   if (!ll.ok()) fail(sock, ll.error());
   // 9. seccomp last (no UDP or other inet protocols: Landlock cannot see
   //    them).

@@ -579,8 +579,16 @@ Result<Spec> plan_landlock(const policy::Policy& policy, const PlanInput& in) {
   for (const char* t : {"/tmp", "/dev/shm", "/var/tmp"}) writable.emplace_back(t);
   for (const auto& w : writable)
     for (auto& p : split_around(w, denied, list)) ll.write_paths.push_back(p);
-  ll.device_paths = {"/dev/null",    "/dev/zero", "/dev/full", "/dev/random",
-                     "/dev/urandom", "/dev/tty",  "/dev/ptmx", "/dev/pts"};
+  // Not /dev/pts unless the policy says so: that is the host's devpts,
+  // where every terminal of the user's is (the caller's among them), and
+  // opening one by path would read the keystrokes typed into it and set its
+  // modes. The command's own pty is added by the child once it has opened
+  // it (contain.cc). Without /dev/pts, /dev/ptmx would make ptys whose
+  // other end cannot be opened: it goes too.
+  ll.device_paths = {"/dev/null",   "/dev/zero",    "/dev/full",
+                     "/dev/random", "/dev/urandom", "/dev/tty"};
+  if (policy.sandbox.host_ptys && policy.sandbox.host_ptys->value == "allow")
+    ll.device_paths.insert(ll.device_paths.end(), {"/dev/ptmx", "/dev/pts"});
   // No network namespace: TCP connect and bind are refused on every port
   // (the egress proxy's port will be the exception), UDP and every other
   // inet protocol by seccomp, abstract unix sockets and signals by scope.

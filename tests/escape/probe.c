@@ -136,6 +136,21 @@ static int do_tty_read(Outcome* out, const char* fd_text) {
   return 0;
 }
 
+/* Opens the terminal at PATH (read-write, never as controlling terminal)
+ * and takes what waits in its input queue: "READ:N", or "OPENED" when
+ * nothing was queued. Another terminal of the user's, opened like this,
+ * gives away the keystrokes typed into it before its shell reads them. */
+static int do_tty_open(Outcome* out, const char* path) {
+  int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return set_errno(out, errno);
+  char buf[256];
+  ssize_t n = read(fd, buf, sizeof buf);
+  close(fd);
+  if (n <= 0) return set_text(out, "OPENED");
+  snprintf(out->text, sizeof out->text, "READ:%zd", n);
+  return 0;
+}
+
 /* Sets TOSTOP in the termios of the terminal at FD. On the caller's
  * terminal the change outlives the sandbox (as would turning echo off, or
  * any other mode): the caller's shell inherits it. */
@@ -361,6 +376,7 @@ static int s_tioclinux(Outcome* o, char** a) { return do_tioclinux(o, a[0]); }
 static int s_stat_fd(Outcome* o, char** a) { return do_stat_fd(o, a[0]); }
 static int s_tty_read(Outcome* o, char** a) { return do_tty_read(o, a[0]); }
 static int s_tty_tostop(Outcome* o, char** a) { return do_tty_tostop(o, a[0]); }
+static int s_tty_open(Outcome* o, char** a) { return do_tty_open(o, a[0]); }
 static int s_fd_open(Outcome* o, char** a) { return do_fd_open(o, a[0]); }
 static int s_fd_openat(Outcome* o, char** a) { return do_fd_openat(o, a[0], a[1]); }
 static int s_ls_fds(Outcome* o, char** a) { return (void)a, list_numbers(o, "/proc/self/fd", 1); }
@@ -404,6 +420,7 @@ static const Step kSteps[] = {
     {"stat-fd", "FD", 1, s_stat_fd},
     {"tty-read", "FD", 1, s_tty_read},
     {"tty-tostop", "FD", 1, s_tty_tostop},
+    {"tty-open", "PATH", 1, s_tty_open},
     {"fd-open", "N", 1, s_fd_open},
     {"fd-openat", "N REL", 2, s_fd_openat},
     {"ls-fds", "", 0, s_ls_fds},

@@ -460,6 +460,36 @@ TEST_P(TerminalEscape, CommandNeverHoldsTheCallersTerminal) {
   }
 }
 
+// Another terminal of the user's (here a pty the test holds, as the
+// caller's own terminal or an ssh session would be), opened by path: read,
+// it yields the keystrokes typed into it before its shell reads them.
+// Uncontained that works. In full mode the sandbox's /dev/pts is a devpts
+// of its own, where the host's terminals do not exist; in Landlock mode
+// /dev/pts is the host's, and Landlock refuses it unless the policy allows
+// the host's ptys (which is what `host_ptys = "allow"` costs).
+TEST_P(TerminalEscape, OtherTerminalsOfTheUserAreOutOfReach) {
+  Pty other;
+  if (scene.unprivileged() && is_root()) {
+    // The unprivileged user's own terminal: theirs to open, uncontained.
+    ASSERT_EQ(fchown(other.slave, test_uid(), test_gid()), 0) << errno_name(errno);
+  }
+  const std::string path = ptsname(other.master);
+  // Typed into the other terminal, not yet read by its shell.
+  auto typed = [&] { ASSERT_EQ(write(other.master, "typed\n", 6), 6); };
+  typed();
+  ASSERT_EQ(scene.bare({{"tty-open", path}}), "READ:6")
+      << "uncontained, the user's terminal must be theirs to read";
+  typed();
+  EXPECT_EQ(scene.inside({{"tty-open", path}}), "ENOENT") << "full mode";
+  EXPECT_EQ(scene.inside({{"tty-open", path}}, {"--mode", "landlock"}), "EACCES")
+      << "Landlock mode";
+  EXPECT_EQ(other.pending_input(), "typed\n") << "the keystrokes were taken";
+  typed();
+  EXPECT_EQ(scene.inside({{"tty-open", path}}, {"--mode", "landlock", "--host-ptys", "allow"}),
+            "READ:6")
+      << "Landlock mode with host_ptys = \"allow\"";
+}
+
 // `cordon run -- make > log &`: a background job whose stdin is the
 // terminal. cordon neither puts the terminal in raw mode (SIGTTOU would stop
 // it, and the shell's terminal would change under it) nor reads it (the

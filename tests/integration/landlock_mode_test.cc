@@ -49,6 +49,34 @@ TEST_P(LandlockMode, NoticeIsPrintedAndWorkspaceWritesReachTheHost) {
   EXPECT_FALSE(mentions_landlock_mode(full.err)) << full;
 }
 
+// The host's /dev/pts is closed to the command by default
+// (TerminalEscape.OtherTerminalsOfTheUserAreOutOfReach): its own pty is
+// still there by path, for `tty` and whatever reopens it, and ptys of its
+// own (here `script`) work once the policy allows the host's devpts.
+TEST_P(LandlockMode, OwnPtyOnlyUnlessHostPtysAreAllowed) {
+  RunOptions o = lopts();
+  o.stdin_tty = true;
+  auto own = run_in({"sh", "-c", "exec 3<>\"$(tty)\" && echo reopened"}, {}, o);
+  EXPECT_EQ(own.exit_code, 0) << own;
+  EXPECT_NE(own.out.find("reopened"), std::string::npos) << own;
+
+  const std::vector<std::string> make_pty{"script", "-qec", "echo in-a-new-pty", "/dev/null"};
+  auto denied = run_in(make_pty, {}, o);
+  EXPECT_NE(denied.exit_code, 0) << denied;
+  EXPECT_EQ(denied.out.find("in-a-new-pty"), std::string::npos) << denied;
+  auto allowed = run_in(make_pty, {"--host-ptys", "allow"}, o);
+  EXPECT_EQ(allowed.exit_code, 0) << allowed;
+  EXPECT_NE(allowed.out.find("in-a-new-pty"), std::string::npos) << allowed;
+  // In full mode the sandbox's devpts is its own: ptys are made freely.
+  auto full = run_in(make_pty, {}, [&] {
+    RunOptions f = opts();
+    f.stdin_tty = true;
+    return f;
+  }());
+  EXPECT_EQ(full.exit_code, 0) << full;
+  EXPECT_NE(full.out.find("in-a-new-pty"), std::string::npos) << full;
+}
+
 TEST_P(LandlockMode, ExitStatusPassesThrough) {
   auto seven = lsh("exit 7");
   EXPECT_EQ(seven.exit_code, 7) << seven;

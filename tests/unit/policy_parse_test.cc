@@ -380,7 +380,7 @@ const ErrorCase kErrors[] = {
      "p.toml:2:12: sandbox.require: expected a string, got an integer"},
     {"UnknownSandboxKey", "[sandbox]\nlevel = \"strict\"\n",
      "p.toml:2:1: unknown key \"level\" in [sandbox]; expected one of mode, require, "
-     "on_violation, unix_sockets"},
+     "on_violation, unix_sockets, host_ptys"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Schema, PolicyParseError, testing::ValuesIn(kErrors),
