@@ -20,16 +20,18 @@ namespace {
 
 using cordon::sandbox::SeccompOptions;
 
-static_assert(sizeof(SeccompOptions) == 3, "a new SeccompOptions field: enumerate it below");
+static_assert(sizeof(SeccompOptions) == 4, "a new SeccompOptions field: enumerate it below");
 
 std::vector<SeccompOptions> every_combination() {
   std::vector<SeccompOptions> out;
   for (bool kill : {false, true})
     for (bool unix_sockets : {false, true})
       for (bool udp : {false, true})
-        out.push_back({.kill_on_violation = kill,
-                       .allow_unix_pathname_sockets = unix_sockets,
-                       .allow_udp = udp});
+        for (bool ipc : {false, true})
+          out.push_back({.kill_on_violation = kill,
+                         .allow_unix_pathname_sockets = unix_sockets,
+                         .allow_udp = udp,
+                         .allow_ipc = ipc});
   return out;
 }
 
@@ -65,9 +67,10 @@ int generate(const std::string& path) {
   for (size_t i = 0; i < combos.size(); ++i)
     std::fprintf(out,
                  "    {{.kill_on_violation = %s, .allow_unix_pathname_sockets = %s, "
-                 ".allow_udp = %s}, kProgram%zu},\n",
+                 ".allow_udp = %s, .allow_ipc = %s}, kProgram%zu},\n",
                  boolean(combos[i].kill_on_violation),
-                 boolean(combos[i].allow_unix_pathname_sockets), boolean(combos[i].allow_udp), i);
+                 boolean(combos[i].allow_unix_pathname_sockets), boolean(combos[i].allow_udp),
+                 boolean(combos[i].allow_ipc), i);
   std::fprintf(out, "};\n");
   if (std::fclose(out) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::perror(path.c_str());

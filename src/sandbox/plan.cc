@@ -600,6 +600,8 @@ Result<Spec> plan_landlock(const policy::Policy& policy, const PlanInput& in) {
                   [](const auto& r) { return r.value == "network-isolation"; });
   ll.min_abi = want_network_isolation ? 6 : 1;
   spec.seccomp.allow_udp = false;
+  // No IPC namespace either: System V IPC and message queues are the host's.
+  spec.seccomp.allow_ipc = false;
   // A pathname socket of the host (docker.sock, the session bus) is
   // reachable here and Landlock does not mediate connect(): without
   // unix sockets there is no such way out.

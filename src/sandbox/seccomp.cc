@@ -131,6 +131,26 @@ constexpr SyscallRule kRefused[] = {
   {"lookup_dcookie", ENOSYS, "obsolete profiling interface (removed in Linux 6.9)"},
 };
 
+// Without an IPC namespace of our own (Landlock mode): every call that
+// reaches a System V object by id or key, or a message queue by name.
+// shmdt (detaching one's own mapping) and the mq_* calls on a descriptor
+// (which only mq_open gives) reach nothing new.
+constexpr SyscallRule kRefusedWithoutIpc[] = {
+  {"shmget", EPERM, "finds (or makes) a shared memory segment by key: the host's, without an IPC namespace"},
+  {"shmat", EPERM, "maps a segment by id: the memory of the user's processes outside (a desktop's shared images, a database's buffers)"},
+  {"shmctl", EPERM, "reads, changes or removes a segment of the host's by id"},
+  {"semget", EPERM, "finds a semaphore set of the host's by key"},
+  {"semop", EPERM, "operates on a semaphore set of the host's by id: blocks or releases processes outside"},
+  {"semtimedop", EPERM, "semop with a timeout (see semop)"},
+  {"semctl", EPERM, "reads, sets or removes a semaphore set of the host's by id"},
+  {"msgget", EPERM, "finds a message queue of the host's by key"},
+  {"msgsnd", EPERM, "sends into a message queue of the host's by id"},
+  {"msgrcv", EPERM, "takes messages meant for processes outside from a queue by id"},
+  {"msgctl", EPERM, "reads, changes or removes a message queue of the host's by id"},
+  {"mq_open", EPERM, "opens a POSIX message queue by name: the host's mqueue namespace, without an IPC namespace"},
+  {"mq_unlink", EPERM, "removes a POSIX message queue of the host's by name"},
+};
+
 constexpr ArgumentRule kArgumentRules[] = {
   {"ioctl", "request is TIOCSTI or TIOCLINUX, compared on its low 32 bits", EPERM,
    "TIOCSTI pushes input into a terminal (bubblewrap CVE-2017-5226); the kernel reads the request as 32 bits, so (0x123<<32)|TIOCSTI is TIOCSTI too (CVE-2019-10063); TIOCLINUX can do the same on a virtual console"},
@@ -344,6 +364,7 @@ Status add_prlimit_rules(RuleWriter& w) {
 }  // namespace
 
 std::span<const SyscallRule> refused_syscalls() { return kRefused; }
+std::span<const SyscallRule> refused_without_ipc() { return kRefusedWithoutIpc; }
 std::span<const ArgumentRule> argument_rules() { return kArgumentRules; }
 
 int syscall_number(const SyscallRule& rule) {
@@ -386,12 +407,17 @@ Result<SeccompFilter> SeccompFilter::build(const SeccompOptions& options) {
     if (rc != 0) return seccomp_error(rc, a.what);
   }
 
-  for (const SyscallRule& rule : kRefused) {
-    int nr = syscall_number(rule);
-    if (nr < 0) return plain_error(std::string("seccomp: no syscall number for ") + rule.name);
-    int rc = seccomp_rule_add(ctx, action_for(rule.action_errno, options), nr, 0);
-    if (rc != 0) return seccomp_error(rc, std::string("add the rule for ") + rule.name);
-  }
+  auto refuse_all = [&](std::span<const SyscallRule> rules) -> Status {
+    for (const SyscallRule& rule : rules) {
+      int nr = syscall_number(rule);
+      if (nr < 0) return plain_error(std::string("seccomp: no syscall number for ") + rule.name);
+      int rc = seccomp_rule_add(ctx, action_for(rule.action_errno, options), nr, 0);
+      if (rc != 0) return seccomp_error(rc, std::string("add the rule for ") + rule.name);
+    }
+    return {};
+  };
+  CORDON_TRY(refuse_all(kRefused));
+  if (!options.allow_ipc) CORDON_TRY(refuse_all(kRefusedWithoutIpc));
 
   RuleWriter writer(ctx, options);
   CORDON_TRY(add_ioctl_rules(writer));

@@ -36,6 +36,13 @@ struct SeccompOptions {
   // MPTCP, raw) would be an unmediated way out. Off means: SOCK_STREAM with
   // protocol 0 or IPPROTO_TCP only.
   bool allow_udp = true;
+  // System V IPC and POSIX message queues. They live in the IPC namespace:
+  // full mode has one of its own, where they reach only the sandbox.
+  // Landlock mode turns this off: there they are the host's, and an object
+  // of the user's (a shared memory segment of their desktop, a database's
+  // semaphores) would be open to the command by its id or name, which
+  // neither Landlock nor the pid space mediates.
+  bool allow_ipc = true;
 };
 
 // One syscall refused whatever its arguments (a verdict that depends only on
@@ -52,6 +59,10 @@ struct SyscallRule {
 // The table of unconditionally refused syscalls, in one place: the filter,
 // docs/seccomp.md and the unit test all read it.
 std::span<const SyscallRule> refused_syscalls();
+
+// Refused too when SeccompOptions::allow_ipc is off (no IPC namespace of
+// the sandbox's own): the calls that reach an IPC object by id or name.
+std::span<const SyscallRule> refused_without_ipc();
 
 // The refusals that depend on an argument, described (the comparisons live
 // in seccomp.cc next to their reasons; the unit test exercises each one).

@@ -11,12 +11,12 @@ namespace {
 
 // Every field of SeccompOptions is an input of the program: a new one must
 // be enumerated by tools/seccomp_programs.cc and compared in same_options().
-static_assert(sizeof(SeccompOptions) == 3, "a new SeccompOptions field: update the generator");
+static_assert(sizeof(SeccompOptions) == 4, "a new SeccompOptions field: update the generator");
 
 bool same_options(const SeccompOptions& a, const SeccompOptions& b) {
   return a.kill_on_violation == b.kill_on_violation &&
          a.allow_unix_pathname_sockets == b.allow_unix_pathname_sockets &&
-         a.allow_udp == b.allow_udp;
+         a.allow_udp == b.allow_udp && a.allow_ipc == b.allow_ipc;
 }
 
 // kGenerated: one entry per combination of the options, written by

@@ -11,9 +11,11 @@
 // process_vm_readv and reading files).
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <mqueue.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -203,6 +205,46 @@ TEST_P(KernelEscape, HostProcessCannotBeSignalledTracedOrRobbed) {
     EXPECT_EQ(inside({{"pidfd-getfd", pid}}), "ESRCH");
   }
   EXPECT_TRUE(sleeper->running()) << "the host process was killed";
+}
+
+// A System V shared memory segment and a POSIX message queue of the user's
+// on the host, made by the test (and removed by it, however the test ends),
+// reached by id and by name. Full mode has an IPC namespace of its own,
+// where neither exists (EINVAL, ENOENT). Landlock mode has none, and
+// neither Landlock nor the pid space mediates IPC: the filter refuses the
+// calls (EPERM). Before it did, the segment attached: another process's
+// memory (a desktop's shared images, a database's buffers). (The queue was
+// refused even then, by Landlock: EACCES, the kernel's mqueue mount being
+// no rule's path.)
+TEST_P(KernelEscape, HostIpcObjectsAreUnreachable) {
+  struct HostIpc {
+    int shm = -1;
+    std::string mq;
+    ~HostIpc() {
+      if (shm >= 0) shmctl(shm, IPC_RMID, nullptr);
+      if (!mq.empty()) mq_unlink(mq.c_str());
+    }
+  } ipc;
+  ipc.shm = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+  ASSERT_GE(ipc.shm, 0) << errno_name(errno);
+  const std::string mq_name = "/cordon-kprobe-" + unique_sleep_seconds();
+  const mqd_t mq = mq_open(mq_name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600, nullptr);
+  ASSERT_NE(mq, static_cast<mqd_t>(-1)) << errno_name(errno);
+  ipc.mq = mq_name;
+  if (unprivileged() && is_root()) {
+    // The unprivileged user's own objects: theirs to reach, uncontained.
+    shmid_ds ds{};
+    ASSERT_EQ(shmctl(ipc.shm, IPC_STAT, &ds), 0);
+    ds.shm_perm.uid = test_uid();
+    ds.shm_perm.gid = test_gid();
+    ASSERT_EQ(shmctl(ipc.shm, IPC_SET, &ds), 0) << errno_name(errno);
+    ASSERT_EQ(fchown(mq, test_uid(), test_gid()), 0) << errno_name(errno);
+  }
+  mq_close(mq);
+  const std::vector<std::vector<std::string>> steps = {{"shm-attach", std::to_string(ipc.shm)},
+                                                       {"mq-open", mq_name}};
+  EXPECT_EQ(bare(steps), "OK OK") << "uncontained, the user's own IPC objects must be reachable";
+  EXPECT_EQ(inside(steps), landlock() ? "EPERM EPERM" : "EINVAL ENOENT");
 }
 
 // ---- sockets -------------------------------------------------------------

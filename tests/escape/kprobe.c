@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -262,6 +263,28 @@ static int do_init_module(Outcome* out) {
 /* ---- other processes --------------------------------------------------- */
 
 /* pidfd_getfd of fd 0: from PID, or from the probe itself ("self"). */
+/* A System V shared memory segment of the host's, by id: attached, its
+ * memory is the other process's. Read-only, and detached at once. */
+static int do_shm_attach(Outcome* out, const char* id_text) {
+  long id;
+  if (parse_long(id_text, &id) != 0) return set_text(out, "USAGE");
+  void* at = (void*)syscall(SYS_shmat, (int)id, NULL, SHM_RDONLY);
+  if (at == (void*)-1) return set_errno(out, errno);
+  syscall(SYS_shmdt, at);
+  return set_text(out, "OK");
+}
+
+/* A POSIX message queue of the host's, by name ("/name"), opened to read
+ * (which would take the messages meant for its owner). Raw syscall: the
+ * kernel takes the name without its leading slash. */
+static int do_mq_open(Outcome* out, const char* name) {
+  if (name[0] != '/') return set_text(out, "USAGE");
+  long fd = syscall(SYS_mq_open, name + 1, O_RDONLY | O_CLOEXEC, 0, NULL);
+  if (fd < 0) return set_errno(out, errno);
+  close((int)fd);
+  return set_text(out, "OK");
+}
+
 static int do_pidfd_getfd(Outcome* out, const char* pid_text) {
   long pid;
   if (strcmp(pid_text, "self") == 0)
@@ -404,6 +427,10 @@ static int run_step(int argc, char** argv, Outcome* out) {
     do_init_module(out);
   else if (IS("pidfd-getfd", 1))
     do_pidfd_getfd(out, argv[1]);
+  else if (IS("shm-attach", 1))
+    do_shm_attach(out, argv[1]);
+  else if (IS("mq-open", 1))
+    do_mq_open(out, argv[1]);
   else if (IS("packet", 0))
     do_socket(out, AF_PACKET, SOCK_RAW, 0);
   else if (IS("netlink-uevent", 0))

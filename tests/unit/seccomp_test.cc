@@ -211,7 +211,9 @@ BpfProgram compile(const SeccompOptions& options = {}) {
 
 TEST(SeccompTable, EveryRuleNamesAKnownSyscallOnceWithAReason) {
   std::set<std::string> seen;
-  for (const SyscallRule& r : refused_syscalls()) {
+  std::vector<SyscallRule> all(refused_syscalls().begin(), refused_syscalls().end());
+  all.insert(all.end(), refused_without_ipc().begin(), refused_without_ipc().end());
+  for (const SyscallRule& r : all) {
     EXPECT_GE(syscall_number(r), 0) << r.name << " has no number: add fallback_nr";
     EXPECT_TRUE(seen.insert(r.name).second) << r.name << " is listed twice";
     EXPECT_GT(r.action_errno, 0) << r.name;
@@ -232,9 +234,10 @@ TEST(SeccompTable, DocsListEveryRule) {
   ASSERT_TRUE(in) << "cannot read " << root << "/docs/seccomp.md";
   std::stringstream text;
   text << in.rdbuf();
-  for (const SyscallRule& r : refused_syscalls())
-    EXPECT_NE(text.str().find("`" + std::string(r.name) + "`"), std::string::npos)
-        << "docs/seccomp.md does not list `" << r.name << "`";
+  for (const auto& table : {refused_syscalls(), refused_without_ipc()})
+    for (const SyscallRule& r : table)
+      EXPECT_NE(text.str().find("`" + std::string(r.name) + "`"), std::string::npos)
+          << "docs/seccomp.md does not list `" << r.name << "`";
   for (const ArgumentRule& r : argument_rules())
     EXPECT_NE(text.str().find("`" + std::string(r.name) + "`"), std::string::npos)
         << "docs/seccomp.md does not list `" << r.name << "`";
@@ -457,6 +460,28 @@ TEST(SeccompFilter, UnixSocketsFollowTheOption) {
   EXPECT_TRUE(verdict_is(p, call(SYS_socketpair, {AF_UNIX, SOCK_STREAM, 0, 0x1000}), kAllow));
 }
 
+// Without an IPC namespace of the sandbox's own (Landlock mode), the calls
+// that reach an IPC object by id, key or name are refused whatever their
+// arguments; with one (full mode) they stay allowed, and so does shmdt.
+TEST(SeccompFilter, IpcObjectsFollowTheOption) {
+  BpfProgram with = compile();
+  BpfProgram without = compile({.allow_ipc = false});
+  BpfProgram without_kill = compile({.kill_on_violation = true, .allow_ipc = false});
+  ASSERT_GE(refused_without_ipc().size(), 13u);
+  for (const SyscallRule& r : refused_without_ipc()) {
+    const int nr = syscall_number(r);
+    EXPECT_TRUE(verdict_is(with, call(nr, {0, 4096, 01600}), kAllow)) << r.name;
+    EXPECT_TRUE(verdict_is(without, call(nr), refused(r.action_errno))) << r.name;
+    EXPECT_TRUE(
+        verdict_is(without, call(nr, {~0ull, 0x123ull << 32, 7, 1, 2, 3}), refused(r.action_errno)))
+        << r.name;
+    EXPECT_TRUE(verdict_is(without_kill, call(nr), kKill)) << r.name;
+  }
+  EXPECT_TRUE(verdict_is(without, call(SYS_shmdt, {0x1000}), kAllow));
+  for (int nr : {SYS_shmget, SYS_shmat, SYS_semop, SYS_msgrcv, SYS_mq_open})
+    EXPECT_TRUE(verdict_is(without, call(nr), refused(EPERM))) << nr;
+}
+
 TEST(SeccompFilter, PersonalityOnlyLinuxOrTheQuery) {
   BpfProgram p = compile();
   EXPECT_TRUE(verdict_is(p, call(SYS_personality, {0}), kAllow));
@@ -495,7 +520,7 @@ TEST(SeccompFilter, PrlimitOnlyOnItself) {
 std::string options_name(const SeccompOptions& o) {
   return std::string("kill_on_violation=") + (o.kill_on_violation ? "1" : "0") +
          " allow_unix_pathname_sockets=" + (o.allow_unix_pathname_sockets ? "1" : "0") +
-         " allow_udp=" + (o.allow_udp ? "1" : "0");
+         " allow_udp=" + (o.allow_udp ? "1" : "0") + " allow_ipc=" + (o.allow_ipc ? "1" : "0");
 }
 
 TEST(SeccompPrebuilt, EveryCombinationOfOptionsIsEmbedded) {
@@ -504,7 +529,7 @@ TEST(SeccompPrebuilt, EveryCombinationOfOptionsIsEmbedded) {
     EXPECT_TRUE(seen.insert(options_name(p.options)).second) << options_name(p.options);
     EXPECT_FALSE(p.program.empty()) << options_name(p.options);
   }
-  EXPECT_EQ(seen.size(), 8u) << "one program per combination of the three options";
+  EXPECT_EQ(seen.size(), 16u) << "one program per combination of the four options";
 }
 
 // The embedded programs are what libseccomp compiles from the rules now: a
