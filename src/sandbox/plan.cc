@@ -490,7 +490,8 @@ Guarantees guarantees(Mode mode, int abi) {
   const bool full = mode == Mode::Full;
   give("filesystem-isolation", full,
        "without a mount namespace the host's tree is the sandbox's (only Landlock limits it), "
-       "and /tmp is the host's own");
+       "and /tmp and /dev/shm are the host's own, with the other programs' temporary files "
+       "and shared memory in them");
   give("protected-paths", full,
        "Landlock can only allow: protected names inside the workspace are checked and undone "
        "after the run, not refused during it");
