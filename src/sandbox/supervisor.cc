@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -73,10 +74,17 @@ struct CallerTerminal {
   int output = -1;  // where the pty's output goes; -1: read and dropped
 
   bool any() const { return window >= 0; }
-  // stdin is read into the pty only while it is a terminal and we are its
-  // foreground job: a background job that reads its terminal is stopped
-  // (SIGTTIN), and one that changes its modes too (SIGTTOU).
-  bool may_read_input() const { return tty[0] && tcgetpgrp(STDIN_FILENO) == getpgrp(); }
+  // stdin, when it is a terminal, is read into the pty unless it is our
+  // controlling terminal and we are not its foreground job: a background
+  // job that reads its terminal is stopped (SIGTTIN), one that changes its
+  // modes too (SIGTTOU), and the keystrokes are the shell's. A terminal that
+  // is not our controlling one (a harness's pty handed over as stdin) has
+  // no job control: it is ours to read.
+  bool may_read_input() const {
+    if (!tty[0]) return false;
+    const pid_t foreground = tcgetpgrp(STDIN_FILENO);
+    return foreground < 0 ? errno == ENOTTY : foreground == getpgrp();
+  }
 };
 
 CallerTerminal caller_terminal() {

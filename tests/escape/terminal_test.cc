@@ -537,6 +537,23 @@ TEST_P(TerminalEscape, BroughtToTheForegroundTheJobGetsItsKeystrokes) {
   }
 }
 
+// Not an escape, the other side of the two above: a harness that hands
+// cordon a pty as stdin and stdout without making it cordon's controlling
+// terminal (no session, no job control) gets the keystrokes relayed, as
+// from the terminal of a foreground job.
+TEST_P(TerminalEscape, PtyThatIsNotTheControllingTerminalIsRelayed) {
+  Pty pty;
+  ASSERT_EQ(write(pty.master, "typeahead\n", 10), 10);
+  std::vector<std::string> argv{cordon_bin()};
+  for (auto& a : run_args({"--timeout", "20"}, {"sh", "-c", "read line; echo got:$line"}))
+    argv.push_back(a);
+  const RunResult r =
+      run_wired(scene, scene.unprivileged(),
+                Wiring{.in = pty.slave, .out = pty.slave, .master = pty.master}, argv);
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("got:typeahead"), std::string::npos) << r;
+}
+
 INSTANTIATE_TEST_SUITE_P(Users, TerminalEscape, testing::Values(As::Caller, As::Unprivileged),
                          as_name);
 
