@@ -316,9 +316,13 @@ TEST_P(TerminalEscape, TiocstiWithHighBitsSetIsRefused) {
 // console /dev/tty0, opened read-only and never made anyone's controlling
 // terminal; the probe only reads the shift state through it. The kernel's gate
 // for every subcode is "your controlling terminal, or CAP_SYS_ADMIN": the
-// uncontained leg runs as root, which passes it; inside, root's capabilities
-// do not count (they are not in the initial user namespace) and the console
-// is not the command's controlling terminal.
+// uncontained leg runs as root, which passes it. Inside, the console never
+// reaches the command: like any terminal on stdin it is replaced by the
+// command's own pty (CommandNeverHoldsTheCallersTerminal), and the seccomp
+// filter refuses TIOCLINUX on that (and would on any terminal); were the
+// console passed through, root's capabilities would not count there (they
+// are not in the initial user namespace) and it is not the command's
+// controlling terminal.
 TEST_P(TerminalEscape, TioclinuxOnCallerConsoleIsRefused) {
   if (!is_root()) GTEST_SKIP() << "needs /dev/tty0, which only root can open";
   int console = open("/dev/tty0", O_RDONLY | O_NOCTTY | O_CLOEXEC);
