@@ -178,13 +178,23 @@ TEST_F(Rlimits, UnsetFieldsAreLeftAsInherited) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << describe(status);
 }
 
+// An uid (and gid) of no one, for a test that counts the processes of its
+// uid: one per test process, so that two such tests running side by side
+// (ctest -j) do not count each other's (pid_max is at most 2^22).
+uid_t scratch_uid() { return 0x7f000000u + static_cast<uid_t>(getpid()); }
+
+bool become_scratch_user() {
+  const uid_t id = scratch_uid();
+  return setgroups(0, nullptr) == 0 && setgid(id) == 0 && setuid(id) == 0;
+}
+
 // RLIMIT_NPROC is checked at fork against the processes of the real uid.
-// As a user with no other processes (nobody, 65534), a limit of 5 lets the
-// child start 4 more.
+// As a user with no other processes, a limit of 5 lets the child start 4
+// more.
 TEST_F(Rlimits, ProcessesLimitStopsForksWithEagain) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root to become an otherwise unused uid (65534)";
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to become an otherwise unused uid";
   int status = in_child([] {
-    if (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0) return kApplyFailed;
+    if (!become_scratch_user()) return kApplyFailed;
     RlimitSettings s;
     s.processes = 5;
     if (!apply_rlimits(s).ok()) return kApplyFailed;
@@ -204,7 +214,7 @@ TEST_F(Rlimits, ProcessesLimitStopsForksWithEagain) {
     }
     for (pid_t k : kids) kill(k, SIGKILL);
     for (pid_t k : kids) waitpid(k, nullptr, 0);
-    // Other processes of uid 65534 on the host would lower the count: the
+    // Other processes of this uid on the host would lower the count: the
     // caveat of RLIMIT_NPROC (docs/resources.md).
     return err == EAGAIN && kids.size() <= 4 && !kids.empty() ? 0 : kWrongOutcome;
   });
@@ -217,8 +227,7 @@ TEST_F(Rlimits, ProcessesLimitStopsForksWithEagain) {
 TEST_F(Rlimits, ProcessesLimitInsideAUserNamespaceCountsOnlyItsOwnProcesses) {
   int status = in_child([] {
     // As root, become an uid of no one else (root is exempt, see below).
-    if (geteuid() == 0 && (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0))
-      return kApplyFailed;
+    if (geteuid() == 0 && !become_scratch_user()) return kApplyFailed;
     // Changing uid made us non-dumpable, which leaves /proc/self (and the id
     // maps there) owned by root.
     prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);

@@ -24,7 +24,7 @@ std::string filtered(const std::string& in) {
 }
 
 TEST(TerminalOutputFilter, TextAndOrdinarySequencesPassUnchanged) {
-  for (const std::string s : {
+  for (const std::string& s : {
            std::string("plain text\r\n"), std::string("\x1b[1;31mred\x1b[0m \x1b[2J\x1b[H"),
            std::string("\x1b]0;window title\x07"),
            std::string("\x1b]8;;https://example.com\x1b\\link\x1b]8;;\x1b\\"),
