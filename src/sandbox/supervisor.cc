@@ -74,17 +74,6 @@ struct CallerTerminal {
   int output = -1;  // where the pty's output goes; -1: read and dropped
 
   bool any() const { return window >= 0; }
-  // stdin, when it is a terminal, is read into the pty unless it is our
-  // controlling terminal and we are not its foreground job: a background
-  // job that reads its terminal is stopped (SIGTTIN), one that changes its
-  // modes too (SIGTTOU), and the keystrokes are the shell's. A terminal that
-  // is not our controlling one (a harness's pty handed over as stdin) has
-  // no job control: it is ours to read.
-  bool may_read_input() const {
-    if (!tty[0]) return false;
-    const pid_t foreground = tcgetpgrp(STDIN_FILENO);
-    return foreground < 0 ? errno == ENOTTY : foreground == getpgrp();
-  }
 };
 
 CallerTerminal caller_terminal() {
@@ -103,6 +92,33 @@ CallerTerminal caller_terminal() {
   else if (t.tty[STDIN_FILENO] && (fcntl(STDIN_FILENO, F_GETFL) & O_ACCMODE) != O_RDONLY)
     t.output = STDIN_FILENO;
   return t;
+}
+
+// Where the keystrokes for the command's pty come from, now; -1: nowhere
+// (yet). `opened` keeps /dev/tty when that is what was opened.
+//  - stdin, when it is a terminal, unless it is our controlling terminal
+//    and another job is in its foreground: a background job that reads its
+//    terminal is stopped (SIGTTIN), one that changes its modes too
+//    (SIGTTOU), and the keystrokes are the shell's. A terminal that is not
+//    our controlling one (a harness's pty handed over as stdin) has no job
+//    control: it is ours to read.
+//  - else stdout or stderr, when it is our controlling terminal and we are
+//    its foreground job, as a pager fed by a pipe reads its keys from the
+//    terminal (`... | cordon run -- less`); through that fd when it is open
+//    for reading, else through /dev/tty.
+int keystroke_source(const CallerTerminal& t, UniqueFd& opened) {
+  if (t.tty[STDIN_FILENO]) {
+    const pid_t foreground = tcgetpgrp(STDIN_FILENO);
+    return (foreground < 0 ? errno == ENOTTY : foreground == getpgrp()) ? STDIN_FILENO : -1;
+  }
+  for (int fd : {STDOUT_FILENO, STDERR_FILENO}) {
+    if (!t.tty[fd]) continue;
+    if (tcgetpgrp(fd) != getpgrp()) return -1;
+    if ((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR) return fd;
+    opened.reset(open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC));
+    return opened ? opened.get() : -1;
+  }
+  return -1;
 }
 
 void copy_window_size(int from_tty, int to_master) {
@@ -389,11 +405,15 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
   // while we are its foreground job; a job started in the background
   // starts relaying when it is brought to the foreground (SIGCONT).
   std::unique_ptr<RawTerminal> raw;
-  bool stdin_open = false;
+  UniqueFd opened_tty;
+  int input = -1;  // the caller's terminal, read into the pty
+  bool input_open = false;
   auto take_input = [&]() {
-    if (raw || !master || !term.may_read_input()) return;
-    raw = std::make_unique<RawTerminal>(STDIN_FILENO);
-    stdin_open = true;
+    if (raw || !master) return;
+    input = keystroke_source(term, opened_tty);
+    if (input < 0) return;
+    raw = std::make_unique<RawTerminal>(input);
+    input_open = true;
   };
   if (master) {
     copy_window_size(term.window, master.get());
@@ -415,14 +435,14 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
     p[n++] = {pidfd.get(), POLLIN, 0};
     p[n++] = {sock ? sock.get() : -1, POLLIN, 0};  // poll ignores a negative fd
     p[n++] = {gate != nullptr ? gate->wake_fd() : -1, POLLIN, 0};
-    int master_i = -1, stdin_i = -1;
+    int master_i = -1, input_i = -1;
     // While a question is on the terminal, the command's terminal waits.
     if (master && (gate == nullptr || !gate->held())) {
       master_i = n;
       p[n++] = {master.get(), POLLIN, 0};
-      if (stdin_open) {
-        stdin_i = n;
-        p[n++] = {STDIN_FILENO, POLLIN, 0};
+      if (input_open) {
+        input_i = n;
+        p[n++] = {input, POLLIN, 0};
       }
     }
     int timeout_ms = -1;
@@ -475,8 +495,8 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
       if (!pump(master.get(), term.output, &out_filter) && !(p[master_i].revents & POLLIN))
         master.reset();
     }
-    if (relay && stdin_i >= 0 && (p[stdin_i].revents & (POLLIN | POLLHUP))) {
-      if (!pump(STDIN_FILENO, master.get())) stdin_open = false;
+    if (relay && input_i >= 0 && (p[input_i].revents & (POLLIN | POLLHUP))) {
+      if (!pump(input, master.get())) input_open = false;
     }
     if (relay_lock.owns_lock()) relay_lock.unlock();
     if (p[1].revents & POLLIN) child_gone = true;
