@@ -332,9 +332,20 @@ TEST_P(TerminalEscape, TioclinuxOnCallerConsoleIsRefused) {
                               probe_argv(scene.probe, {{"tioclinux", "0"}}))),
             "OK")
       << "uncontained (root), TIOCLINUX must reach the console for this test to mean anything";
+  // cordon reads a terminal on stdin that is not its controlling one, in
+  // raw mode, and puts its modes back when it ends; should it not, this
+  // test does, so that the console is left as it was found.
+  termios saved{};
+  const bool have_modes = tcgetattr(console, &saved) == 0;
   std::vector<std::string> argv{cordon_bin()};
   for (auto& a : run_args({}, probe_argv(scene.probe, {{"tioclinux", "0"}}))) argv.push_back(a);
   EXPECT_EQ(outcome(run_wired(scene, scene.unprivileged(), Wiring{.in = console}, argv)), "EPERM");
+  if (have_modes) {
+    termios after{};
+    EXPECT_EQ(tcgetattr(console, &after), 0);
+    EXPECT_EQ(after.c_lflag, saved.c_lflag) << "cordon left the console's modes changed";
+    tcsetattr(console, TCSANOW, &saved);
+  }
   close(console);
 }
 
