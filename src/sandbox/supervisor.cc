@@ -66,8 +66,9 @@ class RawTerminal {
 // The caller's stdin, stdout and stderr, as far as the relay cares. A
 // terminal among them is never handed to the command: the command gets a
 // pty of its own in each terminal's place, so what it writes passes the
-// output filter, and nothing it does reaches the caller's terminal, its
-// settings, its input queue (typeahead meant for the shell) or its size.
+// output filter, nothing it does reaches the caller's terminal's settings
+// or size, and the keystrokes reach it only through cordon's relay, while
+// cordon is the terminal's foreground job (keystroke_source below).
 struct CallerTerminal {
   bool tty[3] = {};
   int window = -1;  // a terminal to take the window size from; -1: none
@@ -404,8 +405,8 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
   // Keystrokes are relayed, with the caller's terminal in raw mode, only
   // while we are its foreground job; a job started in the background
   // starts relaying when it is brought to the foreground (SIGCONT).
+  UniqueFd opened_tty;  // before `raw`, which puts the modes back through it
   std::unique_ptr<RawTerminal> raw;
-  UniqueFd opened_tty;
   int input = -1;  // the caller's terminal, read into the pty
   bool input_open = false;
   auto take_input = [&]() {
