@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -97,6 +98,11 @@ CallerTerminal caller_terminal() {
 
 // Where the keystrokes for the command's pty come from, now; -1: nowhere
 // (yet). `opened` keeps /dev/tty when that is what was opened.
+//  - Nowhere while stdout is a pipe: cordon is then an early stage of a
+//    pipeline (`cordon run -- make | less`), and the keystrokes belong to
+//    the stage that shows its output; reading them, or putting the terminal
+//    in raw mode under that stage, would take them from it (and leave the
+//    terminal in the wrong mode when the two end in another order).
 //  - stdin, when it is a terminal, unless it is our controlling terminal
 //    and another job is in its foreground: a background job that reads its
 //    terminal is stopped (SIGTTIN), one that changes its modes too
@@ -108,6 +114,8 @@ CallerTerminal caller_terminal() {
 //    terminal (`... | cordon run -- less`); through that fd when it is open
 //    for reading, else through /dev/tty.
 int keystroke_source(const CallerTerminal& t, UniqueFd& opened) {
+  struct stat out {};
+  if (fstat(STDOUT_FILENO, &out) == 0 && S_ISFIFO(out.st_mode)) return -1;
   if (t.tty[STDIN_FILENO]) {
     const pid_t foreground = tcgetpgrp(STDIN_FILENO);
     return (foreground < 0 ? errno == ENOTTY : foreground == getpgrp()) ? STDIN_FILENO : -1;
