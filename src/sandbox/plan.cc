@@ -19,20 +19,12 @@
 #include "base/unique_fd.h"
 #include "policy/load.h"
 #include "sandbox/sweep.h"
+#include "sandbox/workspace.h"
 
 namespace cordon::sandbox {
 namespace {
 
 bool has_glob(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
-
-bool is_under(const std::string& path, const std::string& root) {
-  if (root == "/") return true;
-  return path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
-         path[root.size()] == '/';
-}
-bool is_at_or_under(const std::string& path, const std::string& root) {
-  return path == root || is_under(path, root);
-}
 
 std::vector<std::string> split(const std::string& path) {
   std::vector<std::string> out;

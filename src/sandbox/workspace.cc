@@ -7,12 +7,20 @@
 
 namespace cordon::sandbox {
 
+bool is_under(const std::string& path, const std::string& root) {
+  if (root == "/") return true;
+  return path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
+         path[root.size()] == '/';
+}
+
+bool is_at_or_under(const std::string& path, const std::string& root) {
+  return path == root || is_under(path, root);
+}
+
 std::string unsafe_workspace_reason(const std::string& ws, const std::string& home) {
   if (ws == "/") return "it is the root directory";
   if (!home.empty() && ws == home) return "it is your home directory";
-  if (!home.empty() && home.size() > ws.size() && home.compare(0, ws.size(), ws) == 0 &&
-      home[ws.size()] == '/')
-    return "it contains your home directory";
+  if (!home.empty() && is_under(home, ws)) return "it contains your home directory";
   // Directories no project lives in: refused with everything below them.
   static const char* const kSystemTrees[] = {
       "/bin",         "/boot",      "/dev",       "/etc",       "/lib",        "/lib32",
@@ -20,11 +28,8 @@ std::string unsafe_workspace_reason(const std::string& ws, const std::string& ho
       "/usr/sbin",    "/usr/lib",   "/usr/lib32", "/usr/lib64", "/usr/libx32", "/usr/libexec",
       "/usr/include", "/usr/share", "/var/lib",   "/var/log",   "/var/cache",  "/var/spool",
       "/var/mail",    "/run"};
-  for (const char* s : kSystemTrees) {
-    std::string t = s;
-    if (ws == t || (ws.size() > t.size() && ws.compare(0, t.size(), t) == 0 && ws[t.size()] == '/'))
-      return "it is a system directory";
-  }
+  for (const char* s : kSystemTrees)
+    if (is_at_or_under(ws, s)) return "it is a system directory";
   // Shared roots: fine to have projects below them, never to be one.
   static const char* const kSharedRoots[] = {"/usr",  "/var", "/opt",     "/home",
                                              "/srv",  "/tmp", "/var/tmp", "/usr/local",
@@ -48,9 +53,8 @@ Result<std::string> choose_workspace(const std::string& requested, const std::st
   // The sandbox has its own /dev, /proc and /sys: a workspace below them
   // would be covered there, forced or not.
   for (const char* own : {"/dev", "/proc", "/sys"}) {
-    const std::string t = own;
-    if (ws == t || (ws.size() > t.size() && ws.compare(0, t.size(), t) == 0 && ws[t.size()] == '/'))
-      return plain_error("refusing " + ws + " as the workspace: the sandbox has its own " + t +
+    if (is_at_or_under(ws, own))
+      return plain_error("refusing " + ws + " as the workspace: the sandbox has its own " + own +
                          " (a private /dev/shm, a fresh /proc), which would cover it. Use a "
                          "directory elsewhere");
   }

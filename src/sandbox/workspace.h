@@ -21,4 +21,9 @@ Result<std::string> choose_workspace(const std::string& requested, const std::st
 std::string unsafe_workspace_reason(const std::string& canonical_ws,
                                     const std::string& canonical_home);
 
+// Whether the absolute, canonical `path` lies strictly below `root` (every
+// path does below "/"), or is `root` itself.
+bool is_under(const std::string& path, const std::string& root);
+bool is_at_or_under(const std::string& path, const std::string& root);
+
 }  // namespace cordon::sandbox
