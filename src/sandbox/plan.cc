@@ -372,13 +372,17 @@ Result<Spec> plan(const policy::Policy& policy, const PlanInput& in) {
   // belongs in the baseline, or the sweep would take its hooks for new.
   // Taken from the mounts as they will be made (order_mounts drops what a
   // stronger entry covers), and never a tree with a writable mount below it.
+  // Only entries inside a walked tree can be asked about: the system trees
+  // outside them are not even looked at (no lstat on the start-up path).
   std::unordered_set<std::string> not_writable;
   const auto planned = order_mounts(entries);
   for (const auto& e : planned) {
-    struct stat est {};
-    if (writable(e.kind) || e.kind == MountKind::HideFile || lstat(e.path.c_str(), &est) != 0 ||
-        !S_ISDIR(est.st_mode))
+    if (writable(e.kind) || e.kind == MountKind::HideFile ||
+        std::none_of(walk_roots.begin(), walk_roots.end(),
+                     [&](const std::string& r) { return is_under(e.path, r); }))
       continue;
+    struct stat est {};
+    if (lstat(e.path.c_str(), &est) != 0 || !S_ISDIR(est.st_mode)) continue;
     if (std::none_of(planned.begin(), planned.end(), [&](const MountEntry& w) {
           return writable(w.kind) && is_under(w.path, e.path);
         }))
