@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "base/stamp.h"
 #include "cli/commands.h"
 #include "cli/egress_run.h"
 #include "cli/policy_flags.h"
@@ -56,6 +57,7 @@ int run(const RunFlags& flags) {
   auto request = load_request(flags.policy, workspace.value());
   if (!request.ok()) return fail(request.error().what());
   auto effective = policy::load_effective(request.value());
+  stamp("policy");
   if (!effective.ok()) return fail(effective.error().what());
 
   std::vector<std::string> env;
@@ -72,6 +74,7 @@ int run(const RunFlags& flags) {
   input.cwd = cwd_inside ? canonical_cwd : input.workspace;
   input.argv = flags.command;
   input.environ = policy::scrub_environment(effective->process, env);
+  stamp("scrub");
 
   const policy::Policy& pol = effective.value();
   const std::string mode = pol.sandbox.mode ? pol.sandbox.mode->value : "auto";
@@ -92,6 +95,7 @@ int run(const RunFlags& flags) {
     auto spec =
         m == sandbox::Mode::Full ? sandbox::plan(pol, input) : sandbox::plan_landlock(pol, input);
     if (!spec.ok()) return fail(spec.error().what());
+    stamp("plan");
     // The egress proxy, when the policy lets anything out.
     std::unique_ptr<sandbox::TerminalGate> gate;
     std::unique_ptr<EgressRun> egress;
@@ -131,10 +135,12 @@ int run(const RunFlags& flags) {
     };
 
     outcome = sandbox::supervise(spec.value(), hooks);
+    stamp("supervise-returned");
     if (egress) egress->finish();
     if (outcome.namespaces_errno != 0) return -1;  // nothing ran
 
     if (placeholders) placeholders->release();
+    stamp("placeholders-released");
     auto report = [](const std::vector<sandbox::SweepFinding>& findings) {
       for (const auto& f : findings)
         std::fprintf(stderr, "cordon: %s: %s; %s\n", f.path.c_str(), f.what.c_str(),
@@ -143,6 +149,7 @@ int run(const RunFlags& flags) {
     report(sandbox::sweep_workspace(spec->workspace, spec->git_baseline));
     if (m == sandbox::Mode::Landlock)
       report(sandbox::sweep_protected(spec->protected_roots, spec->protected_baseline));
+    stamp("swept");
     if (!outcome.error.empty()) std::fprintf(stderr, "cordon: %s\n", outcome.error.c_str());
     if (!outcome.limit_hit.empty()) std::fprintf(stderr, "cordon: %s\n", outcome.limit_hit.c_str());
     if (outcome.timed_out)

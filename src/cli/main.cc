@@ -4,9 +4,11 @@
 #include <cstdio>
 #include <exception>
 
+#include "base/stamp.h"
 #include "cli/commands.h"
 
 int main(int argc, char** argv) try {
+  cordon::stamp("main");
   CLI::App app{"cordon: run AI agents inside a boundary they cannot cross"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every subcommand");
@@ -19,6 +21,7 @@ int main(int argc, char** argv) try {
     return rc == 0 ? 0 : 125;
   }
   for (auto& r : runners) {
+    cordon::stamp("parsed");
     if (r.sub->parsed()) return r.run();
   }
   return 125;

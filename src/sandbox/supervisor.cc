@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/stamp.h"
 #include "base/unique_fd.h"
 #include "sandbox/cgroups.h"
 #include "sandbox/contain.h"
@@ -331,12 +332,14 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
     return o;
   }
   if (rc == 0) {
+    stamp("child-start");
     sock.release();  // the child must not hold the supervisor's end: its EOF is our death
     close(pair[0]);
     if (landlock_mode) contain_landlock_and_exec(setup);
     contain_and_exec(setup);
   }
   const pid_t child = static_cast<pid_t>(rc);
+  stamp("clone3-returned");
   UniqueFd pidfd(pidfd_raw);
   child_sock.reset();
 
@@ -349,6 +352,7 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
     reap();
     return failed(s.error().what());
   }
+  stamp("idmaps");
   if (hooks.after_clone) {
     if (auto s = hooks.after_clone(); !s) {
       syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
@@ -363,6 +367,7 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
       return failed(s.error().what());
     }
   }
+  stamp("after-clone");
   if (auto s = send_message(sock.get(), std::string(1, kMsgGo)); !s) {
     reap();
     return failed(s.error().what());
@@ -409,6 +414,7 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
     return failed(why);
   }
   UniqueFd master = std::move(first->fd);
+  stamp("ready-received");
 
   // Keystrokes are relayed, with the caller's terminal in raw mode, only
   // while we are its foreground job; a job started in the background
@@ -434,10 +440,11 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
   bool have_status = false;
   int status = 0;
   bool child_gone = false;
+  bool init_reported = false;  // init said the namespace is empty: done
   bool timed_out = false;
   TerminalGate* gate = master ? hooks.gate : nullptr;
   TerminalOutputFilter out_filter;
-  while (!child_gone) {
+  while (!child_gone && !init_reported) {
     struct pollfd p[6];
     int n = 0;
     p[n++] = {sigfd.get(), POLLIN, 0};
@@ -490,6 +497,13 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
       if (m.ok() && !m->data.empty() && m->data[0] == kMsgStatus) {
         have_status = true;
         status = std::atoi(m->data.c_str() + 1);
+        stamp("status-received");
+        // Full mode: init reports only once it has killed and reaped every
+        // other process of the namespace, and then only exits; that exit,
+        // in which the kernel tears the namespaces down, is not waited for
+        // (bubblewrap's monitor does the same). With a cgroup it is: the
+        // cgroup can only be removed once init has left it.
+        if (!landlock_mode && !cgroup) init_reported = true;
       }
       if (!m.ok() || m->data.empty()) sock.reset();
     }
@@ -510,8 +524,9 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks) {
     if (relay_lock.owns_lock()) relay_lock.unlock();
     if (p[1].revents & POLLIN) child_gone = true;
   }
+  stamp("child-gone");
   siginfo_t info{};
-  waitid(P_PIDFD, static_cast<id_t>(pidfd.get()), &info, WEXITED);
+  if (!init_reported) waitid(P_PIDFD, static_cast<id_t>(pidfd.get()), &info, WEXITED);
   if (sock && !have_status) {
     auto m = receive_message(sock.get());
     if (m.ok() && !m->data.empty() && m->data[0] == kMsgStatus) {
