@@ -54,6 +54,17 @@ int run(const RunFlags& flags) {
 
   auto workspace = sandbox::choose_workspace(flags.workspace, cwd, home, flags.force_workspace);
   if (!workspace.ok()) return fail(workspace.error().what());
+  // The sandbox's process first, before the policy is even read: it makes
+  // its network namespace (the costliest step of the kernel's) while we
+  // load the policy and plan, and runs nothing until it has the plan. An
+  // invalid policy, or Landlock mode after all, kills it unused. Not when
+  // the command line asks for Landlock mode: it would only be killed.
+  std::unique_ptr<sandbox::Prestarted> prestarted;
+  if (flags.policy.mode != "landlock") {
+    int namespaces_errno = 0;  // the host refuses them: found again, and handled, below
+    auto started = sandbox::Prestarted::start(workspace.value(), &namespaces_errno);
+    if (started.ok()) prestarted = std::move(started.value());
+  }
   auto request = load_request(flags.policy, workspace.value());
   if (!request.ok()) return fail(request.error().what());
   auto effective = policy::load_effective(request.value());
@@ -134,7 +145,8 @@ int run(const RunFlags& flags) {
       return ok_status();
     };
 
-    outcome = sandbox::supervise(spec.value(), hooks);
+    outcome = sandbox::supervise(spec.value(), hooks,
+                                 m == sandbox::Mode::Full ? std::move(prestarted) : nullptr);
     stamp("supervise-returned");
     if (egress) egress->finish();
     if (outcome.namespaces_errno != 0) return -1;  // nothing ran
@@ -178,6 +190,7 @@ int run(const RunFlags& flags) {
   } else {
     if (int rc = refuse_unmet(sandbox::Mode::Landlock, ""); rc != 0) return rc;
   }
+  prestarted.reset();  // Landlock mode: the namespaces' process goes, unused
   int rc = run_mode(sandbox::Mode::Landlock, outcome);
   return rc >= 0 ? rc : fail(outcome.error);
 }

@@ -45,6 +45,22 @@ namespace {
   _exit(125);
 }
 
+// Full mode: the plan arrives in pieces, the last of them the go.
+Result<Spec> receive_plan(int sock) {
+  std::string bytes;
+  while (true) {
+    auto m = receive_message(sock);
+    if (!m.ok()) return m.error();
+    // EOF: the supervisor died, or gave up (an invalid policy). Nothing
+    // has run; nothing will.
+    if (m->data.empty()) return plain_error("supervisor went away");
+    if (m->data[0] != kMsgPlan && m->data[0] != kMsgGo)
+      return plain_error("expected the plan from the supervisor");
+    bytes.append(m->data, 1);
+    if (m->data[0] == kMsgGo) return decode_for_child(bytes);
+  }
+}
+
 Status wait_for_go(int sock) {
   auto m = receive_message(sock);
   if (!m.ok()) return m.error();
@@ -87,22 +103,26 @@ Status pass_egress_listeners(int sock) {
   return ok_status();
 }
 
-Status build_filesystem(const ChildSetup& setup) {
+// The id maps are written once this comes: creating files (the new root's
+// skeleton) needs our uid and gid mapped.
+Status wait_for_maps(int sock) {
+  auto m = receive_message(sock);
+  if (!m.ok()) return m.error();
+  if (m->data.empty() || m->data[0] != kMsgMaps) return plain_error("supervisor went away");
+  return {};
+}
+
+Status build_filesystem(const ChildSetup& setup, NewRoot& root) {
   const Spec& spec = *setup.spec;
-  // Nothing we mount may propagate back to the host's namespace.
-  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-    return sys_error("make mounts private");
   // Clone every source while the host tree is still visible at its own
   // paths; from here on, sources are fds, not names.
   auto prepared = prepare_mounts(spec.mounts, spec.workspace, setup.workspace_fd);
   if (!prepared.ok()) return prepared.error();
-  // The new root is a fresh tmpfs. It has to be attached somewhere to
-  // become a pivot_root target; /tmp exists everywhere, and shadowing it in
-  // this private namespace costs nothing since all sources are already fds.
-  auto root = make_root("/tmp");
-  if (!root.ok()) return root.error();
-  CORDON_TRY(populate_root(root->get(), prepared.value(), spec.symlinks, true, spec.tmpfs_bytes));
-  CORDON_TRY(enter_root(root->get()));
+  stamp("prepared");
+  CORDON_TRY(populate_root(root, prepared.value(), spec.symlinks, spec.tmpfs_bytes));
+  stamp("populated");
+  CORDON_TRY(enter_root(root.fd.get()));
+  root.fd.reset();
   // The start directory is the caller's, or the workspace; resolved in the
   // new root, so it cannot lead outside it.
   if (chdir(spec.cwd.c_str()) != 0 && chdir(spec.workspace.c_str()) != 0)
@@ -300,27 +320,44 @@ void contain_and_exec(const ChildSetup& setup) {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(sock, sys_error("set the parent-death signal"));
   // 2. The network namespace: made here rather than by the supervisor's
   //    clone3, so that its cost runs alongside the supervisor's own setup
-  //    (id maps, placeholders). The creator of a user namespace holds every
-  //    capability in it from the start, so this, the loopback, the egress
-  //    listeners and the hostname need no id maps yet. Nothing below runs
-  //    in the host's network namespace: a failure ends the child here.
+  //    (id maps, loading the policy, the plan, the placeholders). The creator of a user namespace
+  //    holds every capability in it from the start, so this, the loopback, the egress listeners and
+  //    the hostname need no id maps yet. Nothing below runs in the host's network namespace: a
+  //    failure ends the child here.
   if (unshare(CLONE_NEWNET) != 0) fail(sock, sys_error("create the network namespace"));
   stamp("netns");
   if (auto s = bring_up_loopback(); !s) fail(sock, s.error());
-  if (setup.spec->egress) {
-    if (auto s = pass_egress_listeners(sock); !s) fail(sock, s.error());
-  }
   if (sethostname("cordon", 6) != 0) fail(sock, sys_error("set hostname"));
   stamp("lo+host");
-  // Our uid/gid maps are written and we are in the cgroup once the go
-  // comes; the filesystem needs both.
-  if (auto s = wait_for_go(sock); !s) fail(sock, s.error());
+  // 3. The new root's skeleton, on a fresh tmpfs: /dev's devices and
+  //    devpts, /proc. Needs our id maps; not the plan.
+  if (auto s = wait_for_maps(sock); !s) fail(sock, s.error());
+  auto root = make_skeleton();
+  if (!root.ok()) fail(sock, root.error());
+  stamp("skeleton");
+  // 4. The plan, with the go. We were cloned before the policy was loaded,
+  //    so that the steps above run while the supervisor plans; nothing of
+  //    the plan is used before it arrives whole. By then our uid/gid maps
+  //    are written and we are in the cgroup; the filesystem needs both.
+  auto planned = receive_plan(sock);
+  if (!planned.ok()) fail(sock, planned.error());
+  const Spec& spec = planned.value();
+  stamp("plan-received");
+  ChildSetup with_plan = setup;
+  with_plan.spec = &spec;
+  // Back on every CPU the caller allows (the supervisor kept us off its
+  // own until now, so the steps above ran beside its planning).
+  if (setup.caller_cpus_known)
+    (void)sched_setaffinity(0, sizeof setup.caller_cpus, &setup.caller_cpus);
   stamp("go");
-  // 3. The new root on a fresh tmpfs, populated fd-relatively, pivoted into;
-  //    the old root detached.
-  if (auto s = build_filesystem(setup); !s) fail(sock, s.error());
+  if (spec.egress) {
+    if (auto s = pass_egress_listeners(sock); !s) fail(sock, s.error());
+  }
+  // 5. The plan's mounts placed in the new root, fd-relatively; pivoted
+  //    into, the old root detached.
+  if (auto s = build_filesystem(with_plan, root.value()); !s) fail(sock, s.error());
   stamp("fs-built");
-  // 4. The pty, from the sandbox's own devpts (needs the new /dev).
+  // 6. The pty, from the sandbox's own devpts (needs the new /dev).
   int slave = -1;
   UniqueFd master;
   if (setup.use_pty) {
@@ -328,33 +365,33 @@ void contain_and_exec(const ChildSetup& setup) {
     if (!m.ok()) fail(sock, m.error());
     master = std::move(m.value());
   }
-  // 5. Capabilities and the bounding set go: nothing below needs them, and
+  // 7. Capabilities and the bounding set go: nothing below needs them, and
   //    nothing above could be done without them.
   if (auto s = drop_capabilities(); !s) fail(sock, s.error());
-  // 6. Resource limits.
-  if (auto s = apply_rlimits(setup.spec->rlimits); !s) fail(sock, s.error());
-  // 7. A new session: no controlling terminal, so TIOCSTI cannot reach the
+  // 8. Resource limits.
+  if (auto s = apply_rlimits(spec.rlimits); !s) fail(sock, s.error());
+  // 9. A new session: no controlling terminal, so TIOCSTI cannot reach the
   //    caller's terminal.
   if (setsid() < 0) fail(sock, sys_error("setsid"));
-  // 8. Every fd but stdio, the setup socket and the pty is closed.
+  // 10. Every fd but stdio, the setup socket and the pty is closed.
   const std::vector<int> keep = fds_to_keep(sock, slave, master);
   if (auto s = close_all_except(keep); !s) fail(sock, s.error());
-  // 9. no_new_privs: execve can never grant privileges again (setuid
-  //    binaries, file capabilities), which Landlock and seccomp also need.
+  // 11. no_new_privs: execve can never grant privileges again (setuid
+  //     binaries, file capabilities), which Landlock and seccomp also need.
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(sock, sys_error("set no_new_privs"));
-  // 10. Check what the sequence left before the walls go up (verify reads
+  // 12. Check what the sequence left before the walls go up (verify reads
   //     /proc, which the seccomp filter leaves alone but let us not rely on it).
   if (auto s = verify(keep); !s) fail(sock, s.error());
   stamp("verified");
-  // 11. Landlock: a second, independent filesystem wall over the same tree,
+  // 13. Landlock: a second, independent filesystem wall over the same tree,
   //     in case a mount is ever wrong. Needs no_new_privs; comes before
   //     seccomp, whose filter never has to allow Landlock's own calls.
-  if (setup.spec->landlock) {
-    auto ll = apply_landlock(setup.spec->landlock_rules);
+  if (spec.landlock) {
+    auto ll = apply_landlock(spec.landlock_rules);
     if (!ll.ok()) fail(sock, ll.error());
   }
   stamp("landlock");
-  // 12. seccomp last: it refuses the calls the steps above needed (mount,
+  // 14. seccomp last: it refuses the calls the steps above needed (mount,
   //     pivot_root, unshare...). The supervisor compiled the program while
   //     we built the filesystem; loading it is one syscall.
   if (auto s = install_supervisor_filter(sock); !s) fail(sock, s.error());
@@ -374,12 +411,12 @@ void contain_and_exec(const ChildSetup& setup) {
   // every page either side touches): a fork of this process costs several
   // times the rest of the launch. Init waits meanwhile; its forwarded
   // signals stay blocked and pending until be_init() takes them.
-  CommandLine command_args = command_line(*setup.spec);
+  CommandLine command_args = command_line(spec);
   pid_t command = vfork();
   if (command < 0) fail(sock, sys_error("fork the command"));
   // Audited: exec_command makes only system calls until execve or _exit.
   // NOLINTNEXTLINE(clang-analyzer-unix.Vfork)
-  if (command == 0) exec_command(setup, sock, slave, command_args);
+  if (command == 0) exec_command(with_plan, sock, slave, command_args);
   if (slave >= 0) close(slave);
   be_init(sock, command);
 }

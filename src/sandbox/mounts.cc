@@ -65,18 +65,17 @@ dev_t dev_of(int fd) {
   return st.st_dev;
 }
 
-// The filesystems we created ourselves: only in these may a missing mount
-// point be created. A missing destination inside a host tree (the
-// workspace, say) is an error, never something we quietly create there.
+// The filesystems we created ourselves (NewRoot::owned).
 class OwnedDevices {
  public:
+  explicit OwnedDevices(std::vector<dev_t>& devs) : devs_(devs) {}
   void add(int fd) { devs_.push_back(dev_of(fd)); }
   [[nodiscard]] bool owns(int fd) const {
     return std::find(devs_.begin(), devs_.end(), dev_of(fd)) != devs_.end();
   }
 
  private:
-  std::vector<dev_t> devs_;
+  std::vector<dev_t>& devs_;
 };
 
 // Opens (creating on our own tmpfs if missing) the destination `abs` under
@@ -123,43 +122,48 @@ bool is_read_only(MountKind kind) {
   return kind == MountKind::ReadOnly || kind == MountKind::Protected;
 }
 
-Status make_dev(int root_fd, OwnedDevices& owned, bool want_devpts, const char* tmpfs_size) {
-  // A minimal /dev: the harmless character devices, bound from the host one
-  // by one (a user namespace cannot mknod), a private devpts so that ptys
-  // made inside belong to the sandbox, and a private /dev/shm.
-  auto dev = open_target(root_fd, "/dev", true, owned);
-  if (!dev.ok()) return dev.error();
-  for (const char* node : {"null", "zero", "full", "random", "urandom", "tty"}) {
+constexpr const char* kDevices[] = {"null", "zero", "full", "random", "urandom", "tty"};
+
+// The harmless character devices, cloned from the host's /dev one by one (a
+// user namespace cannot mknod), while /dev is still the host's.
+Result<std::vector<UniqueFd>> clone_devices() {
+  std::vector<UniqueFd> out;
+  for (const char* node : kDevices) {
     std::string host = std::string("/dev/") + node;
     UniqueFd tree(open_tree(AT_FDCWD, host.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
     if (!tree) return sys_error("clone " + host);
     CORDON_TRY(set_attrs(tree.get(), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false, host));
-    auto target = open_target(root_fd, host, false, owned);
-    if (!target.ok()) return target.error();
-    CORDON_TRY(attach(tree.get(), target->get(), host));
+    out.push_back(std::move(tree));
   }
-  if (want_devpts) {
-    UniqueFd fs(fsopen("devpts", FSOPEN_CLOEXEC));
-    if (!fs) return sys_error("create devpts");
-    // A new instance: the host's ptys are not visible, and ptys opened here
-    // are the sandbox's own. ptmxmode makes /dev/pts/ptmx usable.
-    if (fsconfig(fs.get(), FSCONFIG_SET_FLAG, "newinstance", nullptr, 0) != 0 ||
-        fsconfig(fs.get(), FSCONFIG_SET_STRING, "ptmxmode", "0666", 0) != 0 ||
-        fsconfig(fs.get(), FSCONFIG_SET_STRING, "mode", "0620", 0) != 0 ||
-        fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0)
-      return sys_error("configure devpts");
-    UniqueFd mnt(fsmount(fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC));
-    if (!mnt) return sys_error("mount devpts");
-    auto target = open_target(root_fd, "/dev/pts", true, owned);
+  return out;
+}
+
+Status make_dev(int root_fd, OwnedDevices& owned, std::vector<UniqueFd>& devices) {
+  // A minimal /dev: the devices cloned above, a private devpts so that ptys
+  // made inside belong to the sandbox (and /dev/shm, with the plan).
+  auto dev = open_target(root_fd, "/dev", true, owned);
+  if (!dev.ok()) return dev.error();
+  for (size_t i = 0; i < devices.size(); ++i) {
+    std::string path = std::string("/dev/") + kDevices[i];
+    auto target = open_target(root_fd, path, false, owned);
     if (!target.ok()) return target.error();
-    CORDON_TRY(attach(mnt.get(), target->get(), "/dev/pts"));
-    if (symlinkat("pts/ptmx", dev->get(), "ptmx") != 0) return sys_error("link /dev/ptmx");
+    CORDON_TRY(attach(devices[i].get(), target->get(), path));
   }
-  auto shm = new_tmpfs("1777", tmpfs_size, kBaseAttrs | MOUNT_ATTR_NOEXEC, "/dev/shm");
-  if (!shm.ok()) return shm.error();
-  auto shm_target = open_target(root_fd, "/dev/shm", true, owned);
-  if (!shm_target.ok()) return shm_target.error();
-  CORDON_TRY(attach(shm->get(), shm_target->get(), "/dev/shm"));
+  UniqueFd fs(fsopen("devpts", FSOPEN_CLOEXEC));
+  if (!fs) return sys_error("create devpts");
+  // A new instance: the host's ptys are not visible, and ptys opened here
+  // are the sandbox's own. ptmxmode makes /dev/pts/ptmx usable.
+  if (fsconfig(fs.get(), FSCONFIG_SET_FLAG, "newinstance", nullptr, 0) != 0 ||
+      fsconfig(fs.get(), FSCONFIG_SET_STRING, "ptmxmode", "0666", 0) != 0 ||
+      fsconfig(fs.get(), FSCONFIG_SET_STRING, "mode", "0620", 0) != 0 ||
+      fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0)
+    return sys_error("configure devpts");
+  UniqueFd mnt(fsmount(fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC));
+  if (!mnt) return sys_error("mount devpts");
+  auto pts = open_target(root_fd, "/dev/pts", true, owned);
+  if (!pts.ok()) return pts.error();
+  CORDON_TRY(attach(mnt.get(), pts->get(), "/dev/pts"));
+  if (symlinkat("pts/ptmx", dev->get(), "ptmx") != 0) return sys_error("link /dev/ptmx");
   struct {
     const char* name;
     const char* target;
@@ -254,26 +258,43 @@ Result<std::vector<PreparedMount>> prepare_mounts(const std::vector<MountEntry>&
   return out;
 }
 
-Result<UniqueFd> make_root(const char* attach_point) {
-  auto root = new_tmpfs("0755", "1m", kBaseAttrs, "the new root");
-  if (!root.ok()) return root.error();
-  if (move_mount(root->get(), "", AT_FDCWD, attach_point, MOVE_MOUNT_F_EMPTY_PATH) != 0)
-    return sys_error(std::string("attach the new root at ") + attach_point);
-  return std::move(root.value());
+Result<NewRoot> make_skeleton() {
+  // Nothing we mount may propagate back to the host's namespace.
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    return sys_error("make mounts private");
+  auto devices = clone_devices();
+  if (!devices.ok()) return devices.error();
+  auto fs = new_tmpfs("0755", "1m", kBaseAttrs, "the new root");
+  if (!fs.ok()) return fs.error();
+  // Attached, it can be a pivot_root target and a mount point; over /dev,
+  // since the devices are cloned already and no source lives there.
+  if (move_mount(fs->get(), "", AT_FDCWD, "/dev", MOVE_MOUNT_F_EMPTY_PATH) != 0)
+    return sys_error("attach the new root at /dev");
+  NewRoot root;
+  root.fd = std::move(fs.value());
+  OwnedDevices owned(root.owned);
+  owned.add(root.fd.get());
+  CORDON_TRY(make_dev(root.fd.get(), owned, devices.value()));
+  CORDON_TRY(make_proc(root.fd.get(), owned));
+  return root;
 }
 
-Status populate_root(int root_fd, std::vector<PreparedMount>& mounts,
-                     const std::vector<Symlink>& symlinks, bool want_devpts, uint64_t tmpfs_bytes) {
-  OwnedDevices owned;
-  owned.add(root_fd);
+Status populate_root(NewRoot& root, std::vector<PreparedMount>& mounts,
+                     const std::vector<Symlink>& symlinks, uint64_t tmpfs_bytes) {
+  const int root_fd = root.fd.get();
+  OwnedDevices owned(root.owned);
   char size_buf[32] = {};
   const char* tmpfs_size = nullptr;
   if (tmpfs_bytes > 0) {
     std::snprintf(size_buf, sizeof size_buf, "%llu", static_cast<unsigned long long>(tmpfs_bytes));
     tmpfs_size = size_buf;
   }
-  CORDON_TRY(make_dev(root_fd, owned, want_devpts, tmpfs_size));
-  CORDON_TRY(make_proc(root_fd, owned));
+  // A private /dev/shm, of the policy's size.
+  auto shm = new_tmpfs("1777", tmpfs_size, kBaseAttrs | MOUNT_ATTR_NOEXEC, "/dev/shm");
+  if (!shm.ok()) return shm.error();
+  auto shm_target = open_target(root_fd, "/dev/shm", true, owned);
+  if (!shm_target.ok()) return shm_target.error();
+  CORDON_TRY(attach(shm->get(), shm_target->get(), "/dev/shm"));
 
   // Denied files are covered by one empty, read-only file. It is created in
   // the root tmpfs, cloned over each target, then unlinked again.

@@ -1,11 +1,14 @@
 // What the containment sequence needs to know, fully resolved on the host
-// side before clone(): no policy patterns, no globs, only absolute paths.
+// side before the child builds anything: no policy patterns, no globs, only
+// absolute paths.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "base/error.h"
 #include "sandbox/cgroups.h"
 #include "sandbox/landlock.h"
 #include "sandbox/rlimits.h"
@@ -94,5 +97,22 @@ struct Spec {
   bool egress = false;
   SeccompOptions seccomp;
 };
+
+}  // namespace cordon::sandbox
+
+namespace cordon::sandbox {
+
+// The part of a full-mode Spec that the child needs, as bytes for the setup
+// socket. The child is cloned before the policy is loaded (its network
+// namespace is made while the supervisor plans), so the plan cannot reach
+// it through the copy of memory that clone() makes: the supervisor encodes
+// it once planned, and the child decodes it before it builds anything.
+// Carried: argv, envp, workspace, cwd, mounts, symlinks, tmpfs_bytes,
+// rlimits, landlock, landlock_rules, egress. Not carried: what only the
+// supervisor uses (placeholders, baselines, limits, timeout, seccomp
+// options: the program itself is sent compiled).
+std::string encode_for_child(const Spec& spec);
+// A malformed or truncated encoding is an error, never a partial Spec.
+Result<Spec> decode_for_child(std::string_view bytes);
 
 }  // namespace cordon::sandbox

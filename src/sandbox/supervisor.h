@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -76,9 +77,36 @@ struct SupervisorHooks {
 // from a signalfd, so pending ones are not lost. Idempotent.
 void block_forwarded_signals();
 
+// A full-mode sandbox process, started before its policy is loaded: cloned
+// into new user, mount, pid, ipc, uts and cgroup namespaces, its uid and gid
+// maps written. While the caller loads the policy and plans, the child makes
+// its network namespace, loopback and hostname, then waits on the setup
+// socket for the plan (supervise()); it runs nothing before. Destroyed
+// without having been given a plan (an invalid policy, Landlock mode chosen
+// after all), it is killed and reaped, having run nothing of the caller's.
+// Start it before any other thread of cordon exists (the child of a raw
+// clone3 inherits no atfork handling).
+class Prestarted {
+ public:
+  // `namespaces_errno` is set when the host refused the namespaces.
+  static Result<std::unique_ptr<Prestarted>> start(const std::string& workspace,
+                                                   int* namespaces_errno);
+  ~Prestarted();
+  Prestarted(const Prestarted&) = delete;
+  Prestarted& operator=(const Prestarted&) = delete;
+
+ private:
+  Prestarted() = default;
+  struct State;
+  std::unique_ptr<State> state_;
+  friend Outcome supervise(const Spec&, const SupervisorHooks&, std::unique_ptr<Prestarted>);
+};
+
 // Runs spec.argv contained. Returns the exit code cordon should exit with:
 // the command's own status, 128+N for signal N, 124 on timeout, 125 when
-// the sandbox could not be set up (nothing ran).
-Outcome supervise(const Spec& spec, const SupervisorHooks& hooks = {});
+// the sandbox could not be set up (nothing ran). In full mode it uses
+// `prestarted` (started for spec.workspace), or starts one itself.
+Outcome supervise(const Spec& spec, const SupervisorHooks& hooks = {},
+                  std::unique_ptr<Prestarted> prestarted = nullptr);
 
 }  // namespace cordon::sandbox
