@@ -342,7 +342,13 @@ Status populate_root(NewRoot& root, std::vector<PreparedMount>& mounts,
         break;
       }
       default: {
+        // A mount point on a filesystem of our own (the new root, a
+        // private tmpfs) is out of everyone else's reach: nothing can
+        // rename it while we mount. Elsewhere (inside the workspace, the
+        // home directory) it is checked again below.
+        const bool own_mount_point = owned.owns(target->get());
         CORDON_TRY(attach(pm.tree.get(), target->get(), e.path));
+        if (own_mount_point) break;
         // Check again by name, as a later lookup will see it: the target
         // fd pins a dentry, and a rename racing with us could have moved it
         // so that the mount covers some other name. The path must now lead
