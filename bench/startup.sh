@@ -10,6 +10,8 @@
 #             fresh temporary workspace
 #
 # Target: cordon / bwrap <= 0.6 (goal 0.5); the floor is about 1.5x bare.
+# Also timed in interleaved rounds (build/bench/interleave), which this noisy
+# virtual machine needs for a ratio that holds from one run to the next.
 #
 # Environment:
 #   CORDON    the binary (default: build/cordon of this checkout)
@@ -52,6 +54,18 @@ hyperfine -N --style basic --warmup "$warmup" --runs "$runs" \
   -n bwrap 'bwrap --unshare-all --die-with-parent --ro-bind / / --dev /dev --proc /proc /bin/true' \
   -n cordon "'$cordon' run $cordon_args -- /bin/true"
 
+# The same four, timed in interleaved rounds (bench/interleave.c): each round
+# runs each once, in rotating order, so that a drift of the machine between
+# hyperfine's blocks does not show up as a difference between commands.
+interleave="$(dirname "$cordon")/bench/interleave"
+if [[ -x "$interleave" ]]; then
+  "$interleave" "$out_dir/startup-interleaved.json" "$runs" "$warmup" \
+    bwrap "$(command -v bwrap)" --unshare-all --die-with-parent --ro-bind / / --dev /dev --proc /proc /bin/true ::: \
+    cordon "$cordon" run $cordon_args -- /bin/true ::: \
+    unshare "$(command -v unshare)" --user --map-root-user --mount --pid --fork --ipc --uts --net /bin/true ::: \
+    bare /bin/true
+fi
+
 {
   echo "### Startup, $(date -u +%Y-%m-%d) ($(nproc) cores, Linux $(uname -r), load average before: $load)"
   echo
@@ -60,4 +74,19 @@ hyperfine -N --style basic --warmup "$warmup" --runs "$runs" \
   echo
   python3 "$repo/bench/report.py" "$out_dir/startup.json" \
     cordon/bwrap cordon/bare bwrap/bare unshare/bare cordon/unshare
+  if [[ -f "$out_dir/startup-interleaved.json" ]]; then
+    echo
+    echo "Interleaved rounds (bench/interleave.c), same commands, $runs rounds:"
+    echo
+    python3 "$repo/bench/report.py" "$out_dir/startup-interleaved.json" \
+      cordon/bwrap cordon/bare bwrap/bare unshare/bare cordon/unshare
+    python3 - "$out_dir/startup-interleaved.json" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))["results"]
+print()
+print("| per-round ratio to bwrap, median | " + " | ".join(r["command"] for r in results) + " |")
+print("|---|" + "---|" * len(results))
+print("| | " + " | ".join(f"{r['median_round_ratio']:.3f}" for r in results) + " |")
+PY
+  fi
 } | tee "$out_dir/startup.md"
