@@ -143,11 +143,14 @@ Status make_dev(int root_fd, OwnedDevices& owned, std::vector<UniqueFd>& devices
   // made inside belong to the sandbox (and /dev/shm, with the plan).
   auto dev = open_target(root_fd, "/dev", true, owned);
   if (!dev.ok()) return dev.error();
+  // /dev is a fresh directory of our own tmpfs: each mount point is
+  // created and opened in one call, the fd the device is attached to.
   for (size_t i = 0; i < devices.size(); ++i) {
     std::string path = std::string("/dev/") + kDevices[i];
-    auto target = open_target(root_fd, path, false, owned);
-    if (!target.ok()) return target.error();
-    CORDON_TRY(attach(devices[i].get(), target->get(), path));
+    UniqueFd target(openat(dev->get(), kDevices[i],
+                           O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0444));
+    if (!target) return sys_error("create mount point " + path);
+    CORDON_TRY(attach(devices[i].get(), target.get(), path));
   }
   UniqueFd fs(fsopen("devpts", FSOPEN_CLOEXEC));
   if (!fs) return sys_error("create devpts");
