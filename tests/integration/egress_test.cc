@@ -189,6 +189,26 @@ TEST_P(Egress, EmptyAllowListAllowsNothing) {
   EXPECT_EQ(origin.log(), "");
 }
 
+// A repository's own policy file is written by whoever wrote the
+// repository (Gemini GHSA-wpqr-6v78-jr5g, Codex CVE-2025-61260): one that
+// allows a host changes nothing until the user trusts the project. With
+// --trust-project the same file opens the host, so the test can fail.
+TEST_P(Egress, ProjectFileThatAllowsAHostHasNoEffectUntrusted) {
+  Origin origin("http");
+  ws.write(".cordon/policy.toml", "[network]\nallow = [\"allowed.test\"]\n");
+  auto flags = names();
+  flags.insert(flags.end(), {"--ask-domain", "other.test", "--open-range", "127.0.0.1"});
+  const std::string curl =
+      "curl -sS -m 20 -o /dev/null -w '%{http_code}' http://allowed.test:" + origin.port() + "/";
+  auto untrusted = bash(curl, flags);
+  EXPECT_EQ(untrusted.out, "403") << untrusted;
+  EXPECT_EQ(origin.log(), "");
+  flags.emplace_back("--trust-project");
+  auto trusted = bash(curl, flags);
+  EXPECT_EQ(trusted.out, "200") << trusted;
+  EXPECT_EQ(origin.log(), "GET / auth=-\n");
+}
+
 // A program that ignores the proxy variables connects straight to the
 // address. With the proxy running and the destination allowed, it still
 // finds no one: the sandbox's loopback is its own, and there is no other
