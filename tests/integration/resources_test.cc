@@ -2,8 +2,8 @@
 // memory hog is OOM-killed at its memory limit, a busy loop gets only its
 // CPU share, the whole tree dies with kill_all(), the host is unaffected,
 // and cordon's cgroups are gone afterwards. The Cgroup class is used
-// directly in this process (`cordon run --memory/--pids` comes with the
-// supervisor's integration); `cordon doctor` is run as the real binary.
+// directly in this process (`cordon run --memory/--pids` through the binary:
+// limits_test.cc); `cordon doctor` is run as the real binary.
 //
 // Needs integration_tests to be linked with cordon_sandbox (for
 // sandbox/cgroups.h); until then this file only says so.
