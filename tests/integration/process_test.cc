@@ -52,6 +52,21 @@ TEST_P(ProcessBoundary, CommandRunsInANewSession) {
   }
 }
 
+// The supervisor keeps the sandbox's process off its own CPU while it plans
+// (supervisor.cc); the command must still run on every CPU the caller
+// allows, no more and no fewer: all of them, and a single one under taskset.
+TEST_P(ProcessBoundary, CommandRunsOnTheCpusTheCallerAllows) {
+  auto host = run({"grep", "Cpus_allowed_list", "/proc/self/status"}, opts());
+  ASSERT_EQ(host.exit_code, 0) << host;
+  auto r = run_in({"grep", "Cpus_allowed_list", "/proc/self/status"});
+  EXPECT_EQ(r.out, host.out) << r;
+  if (sysconf(_SC_NPROCESSORS_ONLN) < 2) GTEST_SKIP() << "one CPU: nothing to restrict";
+  auto one = run({"taskset", "-c", "1", cordon_bin(), "run", "--", "grep", "Cpus_allowed_list",
+                  "/proc/self/status"},
+                 opts());
+  EXPECT_EQ(one.out, "Cpus_allowed_list:\t1\n") << one;
+}
+
 TEST_P(ProcessBoundary, OnlyStdioIsOpenEvenWhenTheCallerLeaksAnFd) {
   int leaked = open("/etc/hostname", O_RDONLY);  // no O_CLOEXEC: a leak
   ASSERT_GE(leaked, 0);
