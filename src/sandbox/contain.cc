@@ -320,10 +320,11 @@ void contain_and_exec(const ChildSetup& setup) {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(sock, sys_error("set the parent-death signal"));
   // 2. The network namespace: made here rather than by the supervisor's
   //    clone3, so that its cost runs alongside the supervisor's own setup
-  //    (id maps, loading the policy, the plan, the placeholders). The creator of a user namespace
-  //    holds every capability in it from the start, so this, the loopback, the egress listeners and
-  //    the hostname need no id maps yet. Nothing below runs in the host's network namespace: a
-  //    failure ends the child here.
+  //    (id maps, loading the policy, the plan, the placeholders). The
+  //    creator of a user namespace holds every capability in it from the
+  //    start, so this, the loopback and the hostname need no id maps yet.
+  //    Nothing below runs in the host's network namespace: a failure ends
+  //    the child here.
   if (unshare(CLONE_NEWNET) != 0) fail(sock, sys_error("create the network namespace"));
   stamp("netns");
   if (auto s = bring_up_loopback(); !s) fail(sock, s.error());
