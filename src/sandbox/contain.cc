@@ -61,12 +61,13 @@ Result<Spec> receive_plan(int sock) {
   }
 }
 
-Status wait_for_go(int sock) {
+// Waits for the supervisor's message `kind` (kMsgMaps, kMsgGo).
+Status wait_for(int sock, char kind) {
   auto m = receive_message(sock);
   if (!m.ok()) return m.error();
-  // EOF: the supervisor died before writing our id maps. There is nobody
-  // to contain us for; stop here rather than run anything.
-  if (m->data.empty() || m->data[0] != kMsgGo) return plain_error("supervisor went away");
+  // EOF: the supervisor died, or gave up, before it got this far. There is
+  // nobody to contain us for; stop here rather than run anything.
+  if (m->data.empty() || m->data[0] != kind) return plain_error("supervisor went away");
   return {};
 }
 
@@ -101,15 +102,6 @@ Status pass_egress_listeners(int sock) {
     CORDON_TRY(send_message(sock, std::string{kMsgListener, kind}, fd->get()));
   }
   return ok_status();
-}
-
-// The id maps are written once this comes: creating files (the new root's
-// skeleton) needs our uid and gid mapped.
-Status wait_for_maps(int sock) {
-  auto m = receive_message(sock);
-  if (!m.ok()) return m.error();
-  if (m->data.empty() || m->data[0] != kMsgMaps) return plain_error("supervisor went away");
-  return {};
 }
 
 Status build_filesystem(const ChildSetup& setup, NewRoot& root) {
@@ -331,8 +323,9 @@ void contain_and_exec(const ChildSetup& setup) {
   if (sethostname("cordon", 6) != 0) fail(sock, sys_error("set hostname"));
   stamp("lo+host");
   // 3. The new root's skeleton, on a fresh tmpfs: /dev's devices and
-  //    devpts, /proc. Needs our id maps; not the plan.
-  if (auto s = wait_for_maps(sock); !s) fail(sock, s.error());
+  //    devpts, /proc. Needs our id maps (creating files needs our uid and
+  //    gid mapped); not the plan.
+  if (auto s = wait_for(sock, kMsgMaps); !s) fail(sock, s.error());
   auto root = make_skeleton();
   if (!root.ok()) fail(sock, root.error());
   stamp("skeleton");
@@ -430,7 +423,7 @@ void contain_landlock_and_exec(const ChildSetup& setup) {
   // 1. Die with the supervisor; wait for its go (it has placed us in our
   //    cgroup, when there is one).
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(sock, sys_error("set the parent-death signal"));
-  if (auto s = wait_for_go(sock); !s) fail(sock, s.error());
+  if (auto s = wait_for(sock, kMsgGo); !s) fail(sock, s.error());
   if (chdir(setup.spec->cwd.c_str()) != 0) fail(sock, sys_error("chdir to " + setup.spec->cwd));
   // 2. A pty of the host's devpts, if the caller is interactive.
   int slave = -1;

@@ -75,11 +75,8 @@ class Reader {
   }
   std::vector<std::string> strs() {
     std::vector<std::string> v;
-    auto n = num<uint32_t>();
-    // Each string takes at least its 4-byte length: a count beyond what
-    // is left is malformed (and must not reserve gigabytes).
-    if (n > in_.size() / 4) ok_ = false;
-    for (uint32_t i = 0; ok_ && i < n; ++i) v.push_back(str());
+    // Each string takes at least its 4-byte length.
+    for (uint32_t i = 0, n = count(4); ok_ && i < n; ++i) v.push_back(str());
     return v;
   }
   std::optional<rlim_t> limit() {
@@ -87,6 +84,8 @@ class Reader {
     auto v = num<uint64_t>();
     return set ? std::optional<rlim_t>(static_cast<rlim_t>(v)) : std::nullopt;
   }
+  // A count of items, each at least `min_item_size` bytes: one beyond what
+  // is left is malformed (and must not reserve gigabytes).
   uint32_t count(size_t min_item_size) {
     auto n = num<uint32_t>();
     if (n > in_.size() / min_item_size) ok_ = false;

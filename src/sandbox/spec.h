@@ -98,10 +98,6 @@ struct Spec {
   SeccompOptions seccomp;
 };
 
-}  // namespace cordon::sandbox
-
-namespace cordon::sandbox {
-
 // The part of a full-mode Spec that the child needs, as bytes for the setup
 // socket. The child is cloned before the policy is loaded (its network
 // namespace is made while the supervisor plans), so the plan cannot reach

@@ -315,6 +315,13 @@ Result<Launch> launch(ChildSetup& setup, uint64_t ns_flags, void (*enter)(const 
   return l;
 }
 
+// A pty of its own in place of each of the caller's terminals; pipes and
+// files are passed through untouched (zero copies).
+void give_ptys(ChildSetup& setup, const CallerTerminal& term) {
+  setup.use_pty = term.any();
+  for (int fd = 0; fd < 3; ++fd) setup.tty_fd[fd] = term.tty[fd];
+}
+
 // What a child's "E<errno>:<what failed>" message says; "" for any other.
 std::string child_error(const Message& m) {
   const std::string& d = m.data;
@@ -332,9 +339,9 @@ void kill_and_reap(const UniqueFd& pidfd) {
 }
 
 // The plan goes to a full-mode child in pieces that fit one message of the
-// setup socket (fds.cc receives up to 64 KiB); the last piece is the go.
+// setup socket (kMaxMessage, with the tag byte); the last piece is the go.
 Status send_plan(int sock, const Spec& spec) {
-  constexpr size_t kPiece = 60000;
+  constexpr size_t kPiece = kMaxMessage - 1;
   const std::string plan = encode_for_child(spec);
   for (size_t off = 0;; off += kPiece) {
     const bool last = off + kPiece >= plan.size();
@@ -348,6 +355,7 @@ Status send_plan(int sock, const Spec& spec) {
 }  // namespace
 
 struct Prestarted::State {
+  CallerTerminal term;  // as the child's setup saw it: the relay uses the same
   UniqueFd workspace_fd;
   Launch launch;
 };
@@ -362,11 +370,8 @@ Result<std::unique_ptr<Prestarted>> Prestarted::start(const std::string& workspa
   setup.workspace_fd = state->workspace_fd.get();
   CPU_ZERO(&setup.caller_cpus);
   setup.caller_cpus_known = sched_getaffinity(0, sizeof setup.caller_cpus, &setup.caller_cpus) == 0;
-  // A pty of its own in place of each of the caller's terminals; pipes and
-  // files are passed through untouched (zero copies).
-  const CallerTerminal term = caller_terminal();
-  setup.use_pty = term.any();
-  for (int fd = 0; fd < 3; ++fd) setup.tty_fd[fd] = term.tty[fd];
+  state->term = caller_terminal();
+  give_ptys(setup, state->term);
   // One clone into every namespace but the network's, which the child makes
   // itself, first thing: the costly one to create, it is made while we
   // write the id maps and while the caller loads the policy and plans.
@@ -421,6 +426,7 @@ Prestarted::~Prestarted() {
 Outcome supervise(const Spec& spec, const SupervisorHooks& hooks,
                   std::unique_ptr<Prestarted> prestarted) {
   const bool landlock_mode = spec.mode == Mode::Landlock;
+  CallerTerminal term;
   UniqueFd workspace_fd;
   Launch l;
   if (landlock_mode) {
@@ -429,9 +435,8 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks,
     ChildSetup setup;
     setup.spec = &spec;
     setup.workspace_fd = workspace_fd.get();
-    const CallerTerminal term = caller_terminal();
-    setup.use_pty = term.any();
-    for (int fd = 0; fd < 3; ++fd) setup.tty_fd[fd] = term.tty[fd];
+    term = caller_terminal();
+    give_ptys(setup, term);
     // Without a pid namespace, orphans of the command would be re-parented
     // to init and outlive the run: as a subreaper we inherit them instead,
     // and kill them when the command ends.
@@ -453,8 +458,8 @@ Outcome supervise(const Spec& spec, const SupervisorHooks& hooks,
     }
     l = std::move(prestarted->state_->launch);
     workspace_fd = std::move(prestarted->state_->workspace_fd);
+    term = prestarted->state_->term;
   }
-  const CallerTerminal term = caller_terminal();
   UniqueFd& sock = l.sock;
   UniqueFd& pidfd = l.pidfd;
   const pid_t child = l.child;
