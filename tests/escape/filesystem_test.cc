@@ -171,6 +171,43 @@ TEST_P(FilesystemEscape, HardLinksInAWideTreeAreFoundWithFewOpenFiles) {
   EXPECT_EQ(scene.outside.read("target.txt"), kOriginal);
 }
 
+// So many hard links, with long names, that the plan (each becomes a
+// read-only mount and a Landlock rule) is several times what one message of
+// the setup socket holds: it reaches the child in pieces (supervisor.cc
+// send_plan), and every link must still be read-only inside. A plan cut at
+// a piece would fail the run, or leave the links past the cut writable.
+TEST_P(FilesystemEscape, HardLinksPastOneSetupMessageAreAllReadOnly) {
+  constexpr int kLinks = 1200;
+  const std::string long_name(100, 'n');
+  auto plant = [&](Scene& s) {
+    s.outside.write("target.txt", kOriginal);
+    std::vector<std::vector<std::string>> steps;
+    for (int i = 0; i < kLinks; ++i) {
+      const std::string rel = "many/" + long_name + std::to_string(i);
+      if (i == 0) s.ws.mkdir("many");
+      EXPECT_EQ(link(s.outside.file("target.txt").c_str(), s.ws.file(rel).c_str()), 0)
+          << errno_name(errno);
+      steps.push_back({"open-write", rel});
+    }
+    return steps;
+  };
+  auto expect_all = [](const std::string& what) {
+    std::string all;
+    for (int i = 0; i < kLinks; ++i) all += (all.empty() ? "" : " ") + what;
+    return all;
+  };
+  {
+    Scene bare = fresh();
+    EXPECT_EQ(bare.bare(plant(bare)), expect_all("OK"));
+    EXPECT_NE(bare.outside.read("target.txt"), kOriginal);
+  }
+  const auto steps = plant(scene);
+  const RunResult r = cordon(run_args({}, probe_argv(scene.probe, steps)), scene.opts());
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(outcome(r), expect_all("EROFS")) << r;
+  EXPECT_EQ(scene.outside.read("target.txt"), kOriginal);
+}
+
 // More hard-linked files than cordon makes read-only one by one (4,096): the
 // run is refused before the command starts, unless the tree that holds them
 // is read-only as a whole (--deny-write), which the walk then skips. A pnpm
