@@ -11,7 +11,10 @@
 // process of the same user, the way the supervisor is.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <chrono>
@@ -235,6 +238,53 @@ TEST_P(ProcessEscape, NothingSurvivesTheSupervisor) {
   for (auto& p : mine()) left += std::to_string(p.pid) + " " + p.cmdline + "\n";
   kill_leftovers();
   EXPECT_TRUE(gone) << "sandboxed processes outlived their supervisor:\n" << left;
+}
+
+// cordon returns as soon as init has reported the command's status, without
+// waiting for the kernel to tear init's namespaces down; init reports only
+// once it has killed and reaped every other process of the namespace. So the
+// moment cordon returns, a background child and a daemon that left the
+// session are already gone. Each holds a FIFO of the workspace open for
+// writing, and a non-blocking read of its other end sees end-of-file only
+// when no writer is left: right after a bare shell returns, its background
+// writer still runs (EAGAIN); right after cordon returns, none does. Were
+// the status reported before the kill, the writers would still be alive
+// then, dying with init a moment later (checked: that fails this test).
+TEST_P(ProcessEscape, NothingOfTheSandboxRunsOnceCordonHasReturned) {
+  const std::string fifo = scene.ws.file("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0666), 0);
+  if (scene.unprivileged()) ASSERT_EQ(chown(fifo.c_str(), test_uid(), test_gid()), 0);
+  const int reader = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(reader, 0);
+  const std::string bg = unique_sleep_seconds(300), daemon = unique_sleep_seconds(300);
+  auto kill_leftovers = [&] {
+    for (const auto& secs : {bg, daemon})
+      for (const auto& p : processes_started_as("sleep " + secs)) kill(p.pid, SIGKILL);
+  };
+  const std::string script = "sleep " + bg + " >fifo 2>/dev/null & (setsid sleep " + daemon +
+                             " >fifo 2>/dev/null &); exit 7";
+  char c;
+  {
+    auto r = run({"/bin/sh", "-c", script}, scene.opts());
+    const ssize_t n = read(reader, &c, 1);
+    const int err = errno;
+    kill_leftovers();
+    ASSERT_EQ(r.exit_code, 7) << r;
+    ASSERT_EQ(n, -1) << "uncontained, the writers must outlive their shell";
+    ASSERT_EQ(err, EAGAIN) << errno_name(err);
+    ASSERT_TRUE(eventually([&] { return read(reader, &c, 1) == 0; }, std::chrono::seconds(5)));
+  }
+  for (int round = 0; round < 20; ++round) {
+    auto r = cordon(run_args({}, {"/bin/sh", "-c", script}), scene.opts());
+    const ssize_t n = read(reader, &c, 1);
+    const int err = errno;
+    kill_leftovers();
+    ASSERT_EQ(r.exit_code, 7) << r;
+    ASSERT_EQ(n, 0) << "round " << round
+                    << ": a writer of the FIFO still ran after cordon returned ("
+                    << (n < 0 ? errno_name(err) : "data") << ")";
+  }
+  close(reader);
 }
 
 INSTANTIATE_TEST_SUITE_P(Users, ProcessEscape, testing::Values(As::Caller, As::Unprivileged),

@@ -1,12 +1,6 @@
 // The whole process tree goes when the command ends and when cordon itself
 // dies, even by SIGKILL: nothing started inside outlives the run.
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 #include "harness.h"
 
@@ -61,37 +55,6 @@ TEST_P(ProcessTree, BackgroundChildrenAreKilledWhenTheCommandExits) {
                       << describe(processes_started_as("sleep " + secs));
     kill_leftovers("sleep " + secs);
   }
-}
-
-TEST_P(ProcessTree, NothingOfTheSandboxRunsOnceCordonHasReturned) {
-  // cordon returns as soon as init has reported the command's status, without
-  // waiting for the kernel to tear init's namespaces down; init reports only
-  // once it has killed and reaped every other process. So the moment cordon
-  // returns, a background child and a daemon that left the session are
-  // already gone. Each holds a FIFO in the workspace open for writing: a
-  // non-blocking read of its other end, right after cordon has returned,
-  // sees end-of-file only when no writer is left. Were the status reported
-  // before the kill, the writers would still be alive then, dying with
-  // init a moment later (checked: reporting first fails this test).
-  ASSERT_EQ(mkfifo(ws.file("fifo").c_str(), 0666), 0);
-  if (unprivileged()) ASSERT_EQ(chown(ws.file("fifo").c_str(), test_uid(), test_gid()), 0);
-  int reader = open(ws.file("fifo").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  ASSERT_GE(reader, 0);
-  const std::string bg = unique_sleep_seconds(300), daemon = unique_sleep_seconds(300);
-  for (int round = 0; round < 20; ++round) {
-    auto r = sh("sleep " + bg + " >fifo 2>/dev/null & (setsid sleep " + daemon +
-                " >fifo 2>/dev/null &); exit 7");
-    char c;
-    const ssize_t n = read(reader, &c, 1);
-    const int err = errno;
-    kill_leftovers("sleep " + bg);
-    kill_leftovers("sleep " + daemon);
-    ASSERT_EQ(r.exit_code, 7) << r;
-    ASSERT_EQ(n, 0) << "round " << round
-                    << ": a writer of the FIFO still ran after cordon returned ("
-                    << (n < 0 ? std::strerror(err) : "data") << ")";
-  }
-  close(reader);
 }
 
 TEST_P(ProcessTree, SigkillOfCordonTakesTheWholeSandboxWithIt) {
